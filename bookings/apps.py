@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _grant_roles(sender, using="default", **kwargs) -> None:
+    from bookings.roles import ROLE_PERMISSIONS
+    from clinic.roles import grant
+
+    grant(sender.label, ROLE_PERMISSIONS, using=using)
+
+
+class BookingsConfig(AppConfig):
+    name = "bookings"
+    verbose_name = "Bookings and records"
+
+    def ready(self) -> None:
+        post_migrate.connect(_grant_roles, sender=self, dispatch_uid="bookings_roles")

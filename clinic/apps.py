@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _grant_roles(sender, using="default", **kwargs) -> None:
+    from clinic.roles import ROLE_PERMISSIONS, grant
+
+    grant(sender.label, ROLE_PERMISSIONS, using=using)
+
+
+class ClinicConfig(AppConfig):
+    name = "clinic"
+    verbose_name = "People and places"
+
+    def ready(self) -> None:
+        post_migrate.connect(_grant_roles, sender=self, dispatch_uid="clinic_roles")

@@ -1,0 +1,48 @@
+"""Staff roles as Django groups.
+
+The groups are created by a migration. Each app declares which of its own permissions each
+role gets (`ROLE_PERMISSIONS` in its `roles.py`), and grants them after `migrate`, when
+Django has created the permission rows. So `clinic` never names a model of a higher app,
+and a new model's permissions reach the roles on the next `migrate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+FRONT_DESK = "Front desk"
+THERAPIST = "Therapist"
+MANAGER = "Clinic manager"
+ROLES = (FRONT_DESK, THERAPIST, MANAGER)
+
+V, A, C, D = "view", "add", "change", "delete"
+
+# Front desk: clients, rooms (read), therapists (read); no clinical records anywhere.
+ROLE_PERMISSIONS: dict[str, dict[str, Iterable[str]]] = {
+    FRONT_DESK: {"client": (V, A, C), "therapist": (V,), "room": (V,)},
+    THERAPIST: {"client": (V, C), "therapist": (V,), "room": (V,)},
+    MANAGER: {"client": (V, A, C, D), "therapist": (V, A, C, D), "room": (V, A, C, D)},
+}
+
+
+def grant(app_label: str, matrix: Mapping[str, Mapping[str, Iterable[str]]], using: str = "default") -> None:
+    """Give each role the listed permissions of `app_label`'s models (adds, never removes)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, models in matrix.items():
+        group, _ = Group.objects.using(using).get_or_create(name=role)
+        codenames = [f"{action}_{model}" for model, actions in models.items() for action in actions]
+        perms = Permission.objects.using(using).filter(
+            content_type__app_label=app_label, codename__in=codenames
+        )
+        group.permissions.add(*perms)
+
+
+def user_roles(user) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    return set(user.groups.values_list("name", flat=True))
+
+
+def is_manager(user) -> bool:
+    return user.is_active and (user.is_superuser or MANAGER in user_roles(user))

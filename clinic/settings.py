@@ -1,0 +1,309 @@
+"""Settings for the clinic, driven by environment variables (see the table in README.md).
+
+Configuration mistakes stop start-up with one sentence on stderr instead of a traceback:
+a clinic owner should be told what to fix, not be shown Django's internals.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("CLINIC_VAR_DIR", BASE_DIR / "var"))
+
+# pytest and `manage.py test` run with DEBUG off but need no production secret.
+TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
+
+
+def _stop(sentence: str) -> None:
+    """Stop start-up with one clear sentence and a non-zero exit code."""
+    sys.stderr.write(f"Configuration error: {sentence}\n")
+    raise SystemExit(2)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    _stop(f"{name} must be true or false (1/0, yes/no, on/off), not {raw!r}.")
+    return default  # pragma: no cover
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        _stop(f"{name} must be a whole number, not {raw!r}.")
+    return default  # pragma: no cover
+
+
+def database_from_url(url: str | None) -> dict:
+    """Turn DATABASE_URL into a Django DATABASES entry; raise ValueError with a sentence."""
+    if not url:
+        return _sqlite(VAR_DIR / "clinic.sqlite3")
+    parsed = urlparse(url)
+    scheme = parsed.scheme.lower()
+    if scheme == "sqlite":
+        # sqlite:///relative/path and sqlite:////absolute/path, as dj-database-url reads them.
+        path = parsed.path[1:] if parsed.path.startswith("/") else parsed.path
+        if not path:
+            raise ValueError("DATABASE_URL sqlite:/// needs a file path, e.g. sqlite:///var/clinic.sqlite3.")
+        return _sqlite(Path(path) if Path(path).is_absolute() else BASE_DIR / path)
+    if scheme in {"postgres", "postgresql", "pgsql"}:
+        name = unquote(parsed.path.lstrip("/"))
+        if not name:
+            raise ValueError(
+                "DATABASE_URL must name a database, e.g. postgres://user@127.0.0.1:5432/clinic."
+            )
+        try:
+            port = parsed.port
+        except ValueError:
+            raise ValueError("DATABASE_URL has a port that is not a number.") from None
+        options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(port or ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": options,
+        }
+    raise ValueError(
+        f"DATABASE_URL must start with sqlite:/// or postgres://, not {url.split(':', 1)[0]!r}."
+    )
+
+
+def _sqlite(path: Path) -> dict:
+    # IMMEDIATE transactions take the write lock at BEGIN, so concurrent bookings queue on
+    # the busy timeout instead of failing with "database is locked" half-way through.
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+        # Tests use a real file (threads must not share an in-memory database); one per
+        # process so several test runs on one machine do not collide.
+        "TEST": {"NAME": str(Path(tempfile.gettempdir()) / f"clinic-test-{os.getpid()}.sqlite3")},
+    }
+
+
+def email_from_url(url: str | None) -> dict:
+    """EMAIL_URL: smtp://user:pass@host:port?tls=1, file:///path, console:, locmem:."""
+    if not url:
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(VAR_DIR / "mail"),
+        }
+    parsed = urlparse(url)
+    scheme = parsed.scheme.lower()
+    if scheme == "file":
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": parsed.path or str(VAR_DIR / "mail"),
+        }
+    if scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if scheme == "locmem":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    if scheme in {"smtp", "smtps"}:
+        query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": parsed.hostname or "localhost",
+            "EMAIL_PORT": parsed.port or (465 if scheme == "smtps" else 587),
+            "EMAIL_HOST_USER": unquote(parsed.username or ""),
+            "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
+            "EMAIL_USE_SSL": scheme == "smtps",
+            "EMAIL_USE_TLS": scheme == "smtp" and query.get("tls", "1") not in {"0", "false"},
+        }
+    raise ValueError(f"EMAIL_URL must start with smtp://, smtps://, file://, console: or locmem:, not {url!r}.")
+
+
+DEBUG = _env_bool("DJANGO_DEBUG", False)
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if DEBUG or TESTING:
+        SECRET_KEY = "django-insecure-demo-key-only-for-local-use-never-in-production"
+    else:
+        _stop(
+            "DJANGO_SECRET_KEY is not set; production mode (DJANGO_DEBUG off) needs a long random "
+            "secret, or set DJANGO_DEBUG=1 for a local demo."
+        )
+
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
+if not ALLOWED_HOSTS and (DEBUG or TESTING):
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+try:
+    DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL"))}
+    _email = email_from_url(os.environ.get("EMAIL_URL"))
+except ValueError as exc:
+    _stop(str(exc))
+globals().update(_email)
+
+TIME_ZONE = os.environ.get("CLINIC_TIME_ZONE", "America/Toronto")
+try:
+    ZoneInfo(TIME_ZONE)
+except (ZoneInfoNotFoundError, ValueError):
+    _stop(f"CLINIC_TIME_ZONE {TIME_ZONE!r} is not a known time zone, e.g. America/Toronto.")
+USE_TZ = True
+USE_I18N = True
+LANGUAGE_CODE = "en-ca"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "clinic"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "clinic",
+    "treatments",
+    "bookings",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "clinic.urls"
+WSGI_APPLICATION = "clinic.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "clinic.context_processors.clinic",
+            ],
+        },
+    }
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "clinic" / "static"]
+try:
+    import xstatic.pkg.bootstrap as _xbootstrap
+
+    # Bootstrap comes from the installed XStatic package, never from a CDN.
+    STATICFILES_DIRS.append(("bootstrap", _xbootstrap.BASE_DIR))
+except ImportError:  # pragma: no cover - the package is a declared dependency
+    pass
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG or TESTING
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+LOGIN_URL = "admin:login"
+
+# Sessions: a staff session idles out after 30 minutes (health data on screen).
+SESSION_COOKIE_AGE = _env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+
+if not DEBUG and not TESTING:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+# --- The clinic itself -----------------------------------------------------------------
+CLINIC_NAME = os.environ.get("CLINIC_NAME", "Riverside Sciatica & Hip Clinic")
+CLINIC_ADDRESS = os.environ.get("CLINIC_ADDRESS", "120 King Street West, Suite 4, Toronto, ON M5H 1A1")
+CLINIC_PHONE = os.environ.get("CLINIC_PHONE", "+1 416 555 0142")
+CLINIC_EMAIL = os.environ.get("CLINIC_EMAIL", "hello@clinic.example")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{CLINIC_NAME} <{CLINIC_EMAIL}>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Absolute base for links in emails and calendar files (no trailing slash).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Records retention after the last visit, in years (Ontario: 10; England: 8; many US states: 7).
+RECORDS_RETENTION_YEARS = _env_int("RECORDS_RETENTION_YEARS", 10)
+# Booking and one-time-link requests per IP, "N/s|m|h"; empty turns the limit off.
+BOOKING_RATE_LIMIT = os.environ.get("BOOKING_RATE_LIMIT", "10/m")
+# Unsigned notes older than this many hours appear in "notes to sign".
+NOTES_SIGN_WITHIN_HOURS = _env_int("NOTES_SIGN_WITHIN_HOURS", 24)
+REMINDER_WINDOW_HOURS = _env_int("REMINDER_WINDOW_HOURS", 24)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
