@@ -25,6 +25,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, Iterable[str]]] = {
 }
 
 
+# Django's own auth models: the manager runs staff accounts.
+AUTH_ROLE_PERMISSIONS = {MANAGER: {"user": (V, A, C, D), "group": (V,)}}
+
+
 def grant(app_label: str, matrix: Mapping[str, Mapping[str, Iterable[str]]], using: str = "default") -> None:
     """Give each role the listed permissions of `app_label`'s models (adds, never removes)."""
     from django.contrib.auth.models import Group, Permission

@@ -6,6 +6,7 @@ a clinic owner should be told what to fix, not be shown Django's internals.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -261,6 +262,9 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# The default SQLite file, collected static files and demo mail live under var/.
+with contextlib.suppress(OSError):  # read-only deployments collect static elsewhere
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
