@@ -1,6 +1,22 @@
-from django.db.models import Prefetch, QuerySet
+from __future__ import annotations
 
-from treatments.models import TreatmentOption, TreatmentType
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from clinic.models import Client
+from treatments.models import (
+    Consent,
+    ContraindicationAnswer,
+    ContraindicationVersion,
+    MedicalClearance,
+    TreatmentOption,
+    TreatmentType,
+)
+from treatments.screening import CatalogueEntry, ClearanceFacts, Verdict, screen
 
 
 def treatments_for_public() -> QuerySet[TreatmentType]:
@@ -12,3 +28,107 @@ def treatments_for_public() -> QuerySet[TreatmentType]:
             to_attr="active_options",
         )
     )
+
+
+# --- Clinical safety ---------------------------------------------------------------------
+
+
+def catalogue_current() -> list[ContraindicationVersion]:
+    """The current version of every active catalogue item, in catalogue order (3 queries)."""
+    return list(
+        ContraindicationVersion.objects.filter(current_of__active=True)
+        .select_related("item")
+        .prefetch_related("treatment_types", "body_sites")
+        .order_by("item__sort_order", "item__code")
+    )
+
+
+def catalogue_entries() -> list[CatalogueEntry]:
+    """The current catalogue as plain values for `screen()` (3 queries)."""
+    return [CatalogueEntry.from_version(v) for v in catalogue_current()]
+
+
+def items_for_treatment(treatment_type: TreatmentType | str) -> list[ContraindicationVersion]:
+    """Current versions that can yield a finding for this treatment type (any site)."""
+    code = treatment_type if isinstance(treatment_type, str) else treatment_type.code
+    return [v for v in catalogue_current() if CatalogueEntry.from_version(v).action_for(code)]
+
+
+def answers_for_client(client: Client) -> dict[str, str]:
+    """Item code -> 'yes' / 'no' / 'not-asked' for the client's current answers (1 query)."""
+    return dict(
+        ContraindicationAnswer.objects.filter(intake__client=client).values_list(
+            "item__code", "answer"
+        )
+    )
+
+
+def consents_for_client(client: Client) -> list[Consent]:
+    """Every consent the client gave, newest first, including expired and withdrawn ones."""
+    return list(Consent.objects.filter(intake__client=client).order_by("-given_at"))
+
+
+def clearances_for_client(client: Client) -> list[MedicalClearance]:
+    return list(
+        MedicalClearance.objects.filter(client=client)
+        .prefetch_related("items")
+        .order_by("-given_on")
+    )
+
+
+@dataclass(frozen=True)
+class ScreeningContext:
+    """Everything `screen()` needs about one client, loaded once."""
+
+    answers: dict[str, str]
+    consents: list[Consent]
+    clearances: list[ClearanceFacts]
+    catalogue: list[CatalogueEntry]
+    now: datetime
+
+    def screen(self, treatment_type, sites: Iterable[str] | None = None) -> Verdict:
+        return screen(
+            self.answers,
+            treatment_type,
+            sites,
+            consents=self.consents,
+            clearances=self.clearances,
+            now=self.now,
+            catalogue=self.catalogue,
+        )
+
+
+def screening_context_for(client: Client, *, now: datetime | None = None) -> ScreeningContext:
+    """Load a client's answers, consents, clearances and the current catalogue (7 queries)."""
+    return ScreeningContext(
+        answers=answers_for_client(client),
+        consents=consents_for_client(client),
+        clearances=[ClearanceFacts.from_clearance(c) for c in clearances_for_client(client)],
+        catalogue=catalogue_entries(),
+        now=now or timezone.now(),
+    )
+
+
+def screen_client(
+    client: Client,
+    treatment_type: TreatmentType | str,
+    sites: Iterable[str] | None = None,
+    *,
+    now: datetime | None = None,
+) -> Verdict:
+    """Screen a client for a treatment with everything on record."""
+    return screening_context_for(client, now=now).screen(treatment_type, sites)
+
+
+def clinical_scope(queryset: QuerySet, user, *, client_lookup: str = "client") -> QuerySet:
+    """Narrow a queryset of clinical rows to the clients `user` may see.
+
+    The single seam for row-level scoping: every clinical admin queryset and
+    `HealthIntake.objects.visible_to()` goes through here. Today model permissions decide
+    (front desk has none); the session-notes work replaces the body so that therapists
+    only see clients they treat, e.g.
+    `queryset.filter(**{f"{client_lookup}__in": clients_treated_by(user.therapist)})`.
+    """
+    if not user.is_active:
+        return queryset.none()
+    return queryset
