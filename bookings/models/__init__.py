@@ -3,3 +3,25 @@
 The models are split into modules by capability; this package re-exports them so Django
 and the rest of the code can use `bookings.models.X`.
 """
+
+from bookings.models.appointments import (
+    ACTIVE_STATUSES,
+    INACTIVE_STATUSES,
+    Appointment,
+    AppointmentSource,
+    AppointmentStatus,
+)
+from bookings.models.schedule import BookingPolicy, Closure, TimeOff, Weekday, WorkingHours
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "INACTIVE_STATUSES",
+    "Appointment",
+    "AppointmentSource",
+    "AppointmentStatus",
+    "BookingPolicy",
+    "Closure",
+    "TimeOff",
+    "Weekday",
+    "WorkingHours",
+]

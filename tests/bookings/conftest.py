@@ -1,0 +1,61 @@
+"""Fixtures for the scheduling engine: a fixed "now", working hours and a booking helper."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bookings.models import AppointmentSource, WorkingHours
+from bookings.services.appointments import appointment_book
+
+TORONTO = ZoneInfo("America/Toronto")
+# A Friday noon; Monday 2026-11-23 is comfortably past the 12-hour notice.
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=TORONTO)
+MONDAY = datetime(2026, 11, 23).date()
+
+
+def local(day, hh: int, mm: int = 0) -> datetime:
+    """An aware clinic wall-clock time on a date."""
+    return datetime.combine(day, time(hh, mm), tzinfo=TORONTO)
+
+
+def add_hours(therapist, start: str = "09:00", end: str = "17:00", weekdays=range(1, 8)) -> None:
+    for weekday in weekdays:
+        WorkingHours.objects.create(
+            therapist=therapist,
+            weekday=weekday,
+            start_time=time.fromisoformat(start),
+            end_time=time.fromisoformat(end),
+        )
+
+
+def book(client, option, starts_at, therapist=None, **kwargs):
+    kwargs.setdefault("source", AppointmentSource.STAFF)
+    kwargs.setdefault("now", NOW)
+    return appointment_book(
+        client=client, option=option, starts_at=starts_at, therapist=therapist, **kwargs
+    )
+
+
+@pytest.fixture(autouse=True)
+def _clinic_zone(settings):
+    settings.TIME_ZONE = "America/Toronto"
+
+
+@pytest.fixture
+def working_therapist(therapist):
+    """Maya Chen, working 09:00-17:00 every day of the week."""
+    add_hours(therapist)
+    return therapist
+
+
+@pytest.fixture
+def now() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+def one_hour_later():
+    return timedelta(hours=1)
