@@ -9,4 +9,5 @@ admin.site.index_title = "Clinic back office"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("treatments.urls")),
+    path("", include("bookings.urls")),
 ]

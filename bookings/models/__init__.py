@@ -11,6 +11,7 @@ from bookings.models.appointments import (
     AppointmentSource,
     AppointmentStatus,
 )
+from bookings.models.online import OnlineBooking as OnlineBooking
 from bookings.models.schedule import BookingPolicy, Closure, TimeOff, Weekday, WorkingHours
 
 __all__ = [

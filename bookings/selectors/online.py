@@ -1,0 +1,190 @@
+"""Reads for online booking: what to ask, free times grouped for the pages, the nearest
+free times after a refusal, and a booking by its manage token."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from bookings.models import Appointment, BookingPolicy, OnlineBooking
+from bookings.selectors.availability import Diary, Slot, clinic_zone, slots_available
+from clinic.models import Therapist
+from treatments.models import ConsentKind, ContraindicationVersion, TreatmentOption, TreatmentType
+from treatments.screening import CatalogueEntry, Verdict, screen
+from treatments.selectors import catalogue_current
+
+SEARCH_DAYS = 14
+
+
+@dataclass(frozen=True)
+class PendingConsent:
+    """A consent given on the booking form and not yet written, so `screen()` sees it."""
+
+    kind: str
+    region: str
+
+    def is_valid_at(self, when: datetime) -> bool:
+        return True
+
+
+def screening_versions(treatment_type: TreatmentType) -> dict[str, list[ContraindicationVersion]]:
+    """The current catalogue split for the health step (3 queries).
+
+    `red_flags`: asked always; `relevant`: other items that can change what we do for this
+    treatment; `all`: every active item (answers to any of them are accepted and stored)."""
+    versions = catalogue_current()
+    red_flags, relevant = [], []
+    for version in versions:
+        entry = CatalogueEntry.from_version(version)
+        if version.item.is_red_flag or entry.is_red_flag:
+            red_flags.append(version)
+        elif entry.action_for(treatment_type.code):
+            relevant.append(version)
+    return {"all": versions, "red_flags": red_flags, "relevant": relevant}
+
+
+def screening_verdict(
+    *,
+    option: TreatmentOption,
+    answers: Mapping[str, Any],
+    sensitive_consents: Collection[str],
+    now: datetime | None = None,
+) -> Verdict:
+    """Screen the answers given on the form. Nothing on record about the person is used,
+    so the outcome cannot reveal whether their email is known to the clinic."""
+    consents = [PendingConsent(kind=ConsentKind.SENSITIVE_AREA, region=r) for r in sensitive_consents]
+    treatment_type = TreatmentType.objects.prefetch_related("body_sites").get(
+        pk=option.treatment_type_id
+    )
+    return screen(
+        answers,
+        treatment_type,
+        consents=consents,
+        clearances=(),
+        now=now or timezone.now(),
+        catalogue=[CatalogueEntry.from_version(v) for v in catalogue_current()],
+    )
+
+
+def unique_starts(slots: list[Slot]) -> list[Slot]:
+    """One slot per start time (the first therapist listed), for "no preference"."""
+    seen: set[float] = set()
+    result = []
+    for slot in slots:
+        key = slot.start.timestamp()
+        if key not in seen:
+            seen.add(key)
+            result.append(slot)
+    return result
+
+
+def slots_by_day(
+    *,
+    option: TreatmentOption,
+    therapist: Therapist | None,
+    start_date: date,
+    days: int,
+    now: datetime | None = None,
+) -> list[tuple[date, list[Slot]]]:
+    """Free times grouped by local date, days without space left out."""
+    slots = slots_available(option, start_date, days, therapist=therapist, now=now)
+    if therapist is None:
+        slots = unique_starts(slots)
+    grouped: dict[date, list[Slot]] = {}
+    for slot in slots:
+        grouped.setdefault(slot.start.date(), []).append(slot)
+    return sorted(grouped.items())
+
+
+def next_day_with_space(
+    *,
+    option: TreatmentOption,
+    therapist: Therapist | None,
+    after: date,
+    now: datetime | None = None,
+) -> date | None:
+    """The first local date after `after` with a free time, up to the booking horizon."""
+    now = now or timezone.now()
+    horizon = (now + BookingPolicy.current().max_advance).astimezone(clinic_zone()).date()
+    day = after + timedelta(days=1)
+    while day <= horizon:
+        slots = slots_available(option, day, SEARCH_DAYS, therapist=therapist, now=now)
+        if slots:
+            return slots[0].start.date()
+        day += timedelta(days=SEARCH_DAYS)
+    return None
+
+
+def nearest_slots(
+    *,
+    option: TreatmentOption,
+    starts_at: datetime,
+    therapist: Therapist | None,
+    now: datetime | None = None,
+    limit: int = 6,
+) -> list[Slot]:
+    """Up to `limit` free times nearest to `starts_at` (either side), nearest first."""
+    now = now or timezone.now()
+    day = starts_at.astimezone(clinic_zone()).date()
+    slots = slots_available(
+        option, day - timedelta(days=3), SEARCH_DAYS + 3, therapist=therapist, now=now
+    )
+    if therapist is None:
+        slots = unique_starts(slots)
+    target = starts_at.timestamp()
+    slots.sort(key=lambda s: (abs(s.start.timestamp() - target), s.start.timestamp()))
+    return slots[:limit]
+
+
+def therapist_free_at(
+    *,
+    option: TreatmentOption,
+    starts_at: datetime,
+    therapist: Therapist | None,
+    prefer: Therapist | None = None,
+    exclude_appointment: Appointment | None = None,
+    duration_minutes: int | None = None,
+    now: datetime | None = None,
+) -> Therapist | None:
+    """A therapist free at `starts_at` for `option`: `therapist` itself, or when None any
+    free one (`prefer` first). The appointment being moved does not count as busy."""
+    now = now or timezone.now()
+    policy = BookingPolicy.current()
+    if not (now + policy.min_notice <= starts_at <= now + policy.max_advance):
+        return None
+    diary = Diary.load(
+        treatment_type_id=option.treatment_type_id,
+        duration=timedelta(minutes=duration_minutes or option.duration_minutes),
+        buffer=timedelta(minutes=option.treatment_type.buffer_minutes),
+        start_date=starts_at.astimezone(clinic_zone()).date(),
+        days=1,
+        therapist_id=therapist.pk if therapist else None,
+        now=now,
+        policy=policy,
+        exclude_appointment_id=exclude_appointment.pk if exclude_appointment else None,
+    )
+    order = sorted(diary.therapists, key=lambda tid: (tid != getattr(prefer, "pk", None), diary.therapists[tid]))
+    for tid in order:
+        if diary.refusal(tid, starts_at) is None:
+            return therapist if therapist and therapist.pk == tid else Therapist.objects.get(pk=tid)
+    return None
+
+
+def online_booking_for_token(token: str) -> OnlineBooking | None:
+    """The booking behind a manage link, with what its page shows (1 query)."""
+    if not token or len(token) > 64:
+        return None
+    return (
+        OnlineBooking.objects.select_related(
+            "appointment__therapist",
+            "appointment__treatment_type",
+            "appointment__option",
+            "appointment__client",
+        )
+        .filter(manage_token=token)
+        .first()
+    )

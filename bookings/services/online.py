@@ -1,0 +1,463 @@
+"""Online booking by clients: screen, match or create the client, record the health intake,
+book, and keep what the client accepted.
+
+`online_booking_create` is the one entry point for the public pages and `POST /api/bookings`.
+Order matters for privacy: input is validated and the client screened *before* anything is
+written, so someone we refuse (emergency, urgent, do-not-treat) leaves no client record and
+no health answers behind. Everything else happens in one transaction; the confirmation
+email goes out on commit.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bookings import errors
+from bookings.emails import send_client_email
+from bookings.models import (
+    Appointment,
+    AppointmentSource,
+    AppointmentStatus,
+    BookingPolicy,
+    OnlineBooking,
+)
+from bookings.selectors.availability import Slot
+from bookings.selectors.online import (
+    nearest_slots,
+    screening_verdict,
+    screening_versions,
+    therapist_free_at,
+)
+from bookings.services.appointments import (
+    appointment_book,
+    appointment_cancel,
+    appointment_reschedule,
+)
+from clinic.models import Client, Therapist
+from treatments import services as clinical
+from treatments.models import ConsentKind, ConsentMethod, SensitiveRegion, TreatmentOption
+from treatments.screening import Verdict
+
+# Messages in words a client understands; tests and views match on these constants.
+NAME_REQUIRED = "Please tell us your name."
+NAME_TOO_LONG = "Please shorten your name to 160 characters or fewer."
+EMAIL_INVALID = "Please enter an email address like name@example.com."
+PHONE_INVALID = "Please enter a phone number we can call, e.g. +1 416 555 0100."
+ANSWERS_MISSING = "Please answer every health question with yes or no: %(codes)s."
+ANSWERS_UNKNOWN = "These are not questions we ask: %(codes)s."
+ANSWERS_NOT_YES_NO = "Each health answer must be yes or no (true or false): %(codes)s."
+GENERAL_CONSENT_REQUIRED = "Please confirm that you consent to treatment."
+SENSITIVE_CONSENT_REQUIRED = (
+    "This treatment works on the buttock area; please give your consent for it, or choose "
+    "another treatment."
+)
+SENSITIVE_REGION_UNKNOWN = "We do not know the area %(regions)s."
+POLICY_REQUIRED = "Please read and accept the cancellation policy."
+START_NAIVE = "Please choose one of the offered times."
+OPTION_UNAVAILABLE = "That treatment cannot be booked online; please call the clinic."
+THERAPIST_UNAVAILABLE = "That therapist does not offer this treatment; please choose another."
+SCREENING_REFUSED = "We cannot book this treatment for you online."
+SLOT_GONE = "That time has just been taken. Please choose one of the nearest free times."
+CLIENT_CANCEL_REASON = "Cancelled by the client online."
+
+PHONE_CHARS = re.compile(r"^[0-9+()\-. ]+$")
+MAX_ALTERNATIVES = 6
+
+# Refusals from the scheduling service that mean "this time is not free (any more)".
+_TIME_REFUSALS = {
+    errors.SLOT_TAKEN,
+    errors.TOO_SOON,
+    errors.TOO_FAR_AHEAD,
+    errors.CLINIC_CLOSED,
+    errors.OUTSIDE_HOURS,
+    errors.OFF_GRID,
+    errors.THERAPIST_AWAY,
+    errors.NO_THERAPIST_FREE,
+    errors.NO_ROOM,
+    errors.ROOM_UNAVAILABLE,
+}
+
+
+@dataclass(frozen=True)
+class ClientDetails:
+    name: str
+    email: str
+    phone: str
+
+
+class ScreeningRefused(ValidationError):
+    """The screening verdict forbids booking (emergency, urgent or do-not-treat)."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__({"screening": [SCREENING_REFUSED]}, code="screening_refused")
+        self.verdict = verdict
+        self.referral: str = verdict.referral or "do-not-treat"
+        self.advice: list[str] = list(verdict.client_advice)
+        self.findings: list[dict[str, str]] = [
+            {"code": f.code, "action": f.action} for f in verdict.findings
+        ]
+
+
+class SlotTaken(ValidationError):
+    """The time is no longer free; `alternatives` are the nearest free slots."""
+
+    def __init__(self, alternatives: list[Slot], message: str = SLOT_GONE) -> None:
+        super().__init__({"start": [message]}, code="slot_taken")
+        self.alternatives = alternatives
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    first, _, last = name.strip().partition(" ")
+    return first[:80], last.strip()[:80]
+
+
+def _validate_details(details: ClientDetails, problems: dict[str, list[str]]) -> None:
+    name = (details.name or "").strip()
+    if not name:
+        problems.setdefault("client", []).append(NAME_REQUIRED)
+    elif len(name) > 160:
+        problems.setdefault("client", []).append(NAME_TOO_LONG)
+    try:
+        validate_email((details.email or "").strip())
+    except ValidationError:
+        problems.setdefault("client", []).append(EMAIL_INVALID)
+    phone = (details.phone or "").strip()
+    digits = sum(c.isdigit() for c in phone)
+    if not PHONE_CHARS.match(phone) or not 7 <= digits <= 15 or len(phone) > 32:
+        problems.setdefault("client", []).append(PHONE_INVALID)
+
+
+def _validate_screening(
+    *, option: TreatmentOption, answers: Mapping[str, Any], problems: dict[str, list[str]]
+) -> bool:
+    """Add missing, unknown or non-boolean answers to `problems`; True when complete."""
+    asked = screening_versions(option.treatment_type)
+    known = {v.item.code for v in asked["all"]}
+    required = [v.item.code for v in asked["red_flags"] + asked["relevant"]]
+    unknown = sorted(set(answers) - known)
+    not_bool = sorted(c for c, v in answers.items() if c in known and not isinstance(v, bool))
+    missing = [c for c in required if c not in answers]
+    messages = []
+    if missing:
+        messages.append(ValidationError(ANSWERS_MISSING, params={"codes": ", ".join(missing)}).messages[0])
+    if unknown:
+        messages.append(ValidationError(ANSWERS_UNKNOWN, params={"codes": ", ".join(unknown)}).messages[0])
+    if not_bool:
+        messages.append(
+            ValidationError(ANSWERS_NOT_YES_NO, params={"codes": ", ".join(not_bool)}).messages[0]
+        )
+    if messages:
+        problems.setdefault("screening", []).extend(messages)
+    return not messages
+
+
+def _validate_consents(
+    *,
+    option: TreatmentOption,
+    sensitive_consents: Collection[str],
+    general_consent: bool,
+    problems: dict[str, list[str]],
+) -> None:
+    if general_consent is not True:
+        problems.setdefault("consents", []).append(GENERAL_CONSENT_REQUIRED)
+    unknown = sorted(set(sensitive_consents) - set(SensitiveRegion.values))
+    if unknown:
+        problems.setdefault("consents", []).append(
+            ValidationError(SENSITIVE_REGION_UNKNOWN, params={"regions": ", ".join(unknown)}).messages[0]
+        )
+    region = option.treatment_type.sensitive_region
+    if region and region not in sensitive_consents:
+        problems.setdefault("consents", []).append(SENSITIVE_CONSENT_REQUIRED)
+
+
+def _client_for(details: ClientDetails, *, now: datetime) -> Client:
+    """The returning client with this email (any case), or a new one.
+
+    Callers learn nothing about which it was: the same booking comes back either way. A
+    returning client's name and health record are not shown or changed from here except
+    for the answers they just gave; their phone is filled in only when we had none."""
+    email = details.email.strip()
+    phone = details.phone.strip()
+    client = Client.objects.select_for_update().filter(email__iexact=email).first()
+    if client is None:
+        first, last = _split_name(details.name)
+        client = Client(first_name=first, last_name=last, email=email, phone=phone)
+        client.full_clean(validate_constraints=False)
+        try:
+            with transaction.atomic():
+                client.save()
+        except IntegrityError:
+            # Another booking created this client a moment ago (unique email, any case).
+            client = Client.objects.select_for_update().get(email__iexact=email)
+    if not client.phone and phone:
+        Client.objects.filter(pk=client.pk, phone="").update(phone=phone)
+        client.phone = phone
+    return client
+
+
+def _start_refusal(
+    exc: ValidationError,
+    *,
+    option: TreatmentOption,
+    starts_at: datetime,
+    therapist: Therapist | None,
+    now: datetime,
+) -> ValidationError:
+    """Translate a refusal from the scheduling service into the online booking's errors."""
+    message = exc.messages[0] if exc.messages else ""
+    if message in _TIME_REFUSALS:
+        return SlotTaken(
+            nearest_slots(option=option, starts_at=starts_at, therapist=therapist, now=now)
+        )
+    if message == errors.THERAPIST_DOES_NOT_OFFER:
+        return ValidationError({"therapist": [THERAPIST_UNAVAILABLE]})
+    if message in (errors.TREATMENT_UNAVAILABLE, errors.NOT_BOOKABLE_ONLINE):
+        return ValidationError({"option": [OPTION_UNAVAILABLE]})
+    if message == errors.NAIVE_DATETIME:
+        return ValidationError({"start": [START_NAIVE]})
+    return exc
+
+
+def online_booking_create(
+    *,
+    option: TreatmentOption,
+    starts_at: datetime,
+    therapist: Therapist | None,
+    details: ClientDetails,
+    answers: Mapping[str, bool],
+    sensitive_consents: Collection[str],
+    general_consent: bool,
+    policy_accepted: bool,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> OnlineBooking:
+    """Book `option` at `starts_at` for a client booking online, or raise why not.
+
+    Raises `ScreeningRefused` (nothing written) when the answers forbid treatment, even if
+    other fields are also wrong: safety advice comes first. Raises a `ValidationError`
+    whose `message_dict` names `client`, `screening`, `consents`, `policy_accepted`,
+    `start`, `therapist` or `option` for bad input, and `SlotTaken` with the nearest free
+    times when the time is not (or no longer) free. A repeated `idempotency_key` returns
+    the booking made with it.
+    """
+    now = now or timezone.now()
+    idempotency_key = (idempotency_key or "").strip() or None
+    if idempotency_key:
+        existing = _by_key(idempotency_key)
+        if existing is not None:
+            return existing
+
+    option = TreatmentOption.objects.select_related("treatment_type").get(pk=option.pk)
+    treatment_type = option.treatment_type
+    if not (option.active and treatment_type.active and treatment_type.bookable_online):
+        raise ValidationError({"option": [OPTION_UNAVAILABLE]})
+
+    problems: dict[str, list[str]] = {}
+    complete = _validate_screening(option=option, answers=answers, problems=problems)
+    _validate_consents(
+        option=option,
+        sensitive_consents=sensitive_consents,
+        general_consent=general_consent,
+        problems=problems,
+    )
+    verdict = None
+    if complete:
+        verdict = screening_verdict(
+            option=option, answers=answers, sensitive_consents=sensitive_consents, now=now
+        )
+        if not verdict.allowed:
+            raise ScreeningRefused(verdict)
+    _validate_details(details, problems)
+    if policy_accepted is not True:
+        problems.setdefault("policy_accepted", []).append(POLICY_REQUIRED)
+    if not isinstance(starts_at, datetime) or timezone.is_naive(starts_at):
+        problems.setdefault("start", []).append(START_NAIVE)
+    if problems:
+        raise ValidationError(problems)
+    assert verdict is not None
+
+    try:
+        with transaction.atomic():
+            booking = _create(
+                option=option,
+                starts_at=starts_at,
+                therapist=therapist,
+                details=details,
+                answers=answers,
+                sensitive_consents=sensitive_consents,
+                verdict=verdict,
+                idempotency_key=idempotency_key,
+                now=now,
+            )
+    except IntegrityError:
+        # The same confirmation raced itself past the first check: the other one won.
+        existing = _by_key(idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return existing
+    except ValidationError as exc:
+        if isinstance(exc, (ScreeningRefused, SlotTaken)):
+            raise
+        existing = _by_key(idempotency_key) if idempotency_key else None
+        if existing is not None:
+            return existing
+        raise _start_refusal(
+            exc, option=option, starts_at=starts_at, therapist=therapist, now=now
+        ) from exc
+    return booking
+
+
+def _by_key(key: str) -> OnlineBooking | None:
+    return (
+        OnlineBooking.objects.select_related(
+            "appointment__therapist", "appointment__treatment_type", "appointment__option"
+        )
+        .filter(idempotency_key=key)
+        .first()
+    )
+
+
+def _create(
+    *,
+    option: TreatmentOption,
+    starts_at: datetime,
+    therapist: Therapist | None,
+    details: ClientDetails,
+    answers: Mapping[str, bool],
+    sensitive_consents: Collection[str],
+    verdict: Verdict,
+    idempotency_key: str | None,
+    now: datetime,
+) -> OnlineBooking:
+    client = _client_for(details, now=now)
+    intake = clinical.intake_get_or_create(client=client, by=None, now=now)
+    clinical.answers_record(intake=intake, answers=dict(answers), by=None, now=now)
+    clinical.consent_give(
+        client=client, kind=ConsentKind.GENERAL, method=ConsentMethod.ELECTRONIC, by=None, now=now
+    )
+    for region in sorted(set(sensitive_consents)):
+        clinical.consent_give(
+            client=client,
+            kind=ConsentKind.SENSITIVE_AREA,
+            region=region,
+            method=ConsentMethod.ELECTRONIC,
+            by=None,
+            now=now,
+        )
+    appointment = appointment_book(
+        client=client,
+        option=option,
+        starts_at=starts_at,
+        therapist=therapist,
+        source=AppointmentSource.ONLINE,
+        needs_clearance=verdict.needs_clearance,
+        now=now,
+    )
+    policy = BookingPolicy.current()
+    booking = OnlineBooking(
+        appointment=appointment,
+        manage_token=secrets.token_urlsafe(32),
+        idempotency_key=idempotency_key,
+        therapist_chosen=therapist is not None,
+        policy_text=policy.cancellation_policy_text,
+        cancellation_window_hours=_hours(policy.cancellation_window),
+        accepted_at=now,
+        findings=[{"code": f.code, "action": f.action} for f in verdict.findings],
+    )
+    booking.full_clean(validate_unique=False, validate_constraints=False)
+    booking.save()
+    _email_on_commit("confirmed", booking)
+    return booking
+
+
+def _hours(window: timedelta) -> int:
+    # Round up: a 90-minute window is shown and applied as 2 hours, never less than set.
+    seconds = int(window.total_seconds())
+    return -(-seconds // 3600)
+
+
+def _email_on_commit(kind: str, booking: OnlineBooking) -> None:
+    appointment_id = booking.appointment_id
+    manage_url = booking.manage_url if kind != "cancelled" else None
+
+    def send() -> None:
+        appointment = Appointment.objects.select_related(
+            "client", "therapist", "treatment_type"
+        ).get(pk=appointment_id)
+        send_client_email(kind, appointment, manage_url=manage_url)
+
+    transaction.on_commit(send)
+
+
+def cancellation_is_late(*, booking: OnlineBooking, now: datetime | None = None) -> bool:
+    """Whether cancelling now falls inside the window the client accepted when booking."""
+    now = now or timezone.now()
+    return booking.appointment.starts_at - now < booking.cancellation_window
+
+
+def online_booking_cancel(*, booking: OnlineBooking, now: datetime | None = None) -> OnlineBooking:
+    """The client cancels through the manage link.
+
+    Late or not is decided by the window the client accepted at booking (the scheduling
+    service uses today's policy), and the appointment is marked accordingly."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        late = cancellation_is_late(booking=booking, now=now)
+        appointment = appointment_cancel(
+            appointment=booking.appointment, reason=CLIENT_CANCEL_REASON, by_client=True, now=now
+        )
+        if appointment.late_cancellation != late:
+            Appointment.objects.filter(
+                pk=appointment.pk, status=AppointmentStatus.CANCELLED
+            ).update(late_cancellation=late)
+            appointment.late_cancellation = late
+        booking.appointment = appointment
+        _email_on_commit("cancelled", booking)
+    return booking
+
+
+def online_booking_move(
+    *, booking: OnlineBooking, starts_at: datetime, now: datetime | None = None
+) -> OnlineBooking:
+    """Move the booking to another free time: same treatment and length, the same
+    therapist, or any free therapist when the client had no preference.
+
+    Raises `SlotTaken` with the nearest free times when the new time is not free."""
+    now = now or timezone.now()
+    appointment = booking.appointment
+    if not isinstance(starts_at, datetime) or timezone.is_naive(starts_at):
+        raise ValidationError({"start": [START_NAIVE]})
+    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED):
+        raise ValidationError({"start": [errors.NOT_RESCHEDULABLE]})
+    option = appointment.option
+    fixed = appointment.therapist if booking.therapist_chosen else None
+    therapist = therapist_free_at(
+        option=option,
+        starts_at=starts_at,
+        therapist=fixed,
+        prefer=appointment.therapist,
+        exclude_appointment=appointment,
+        now=now,
+    )
+    if therapist is None:
+        raise SlotTaken(nearest_slots(option=option, starts_at=starts_at, therapist=fixed, now=now))
+    try:
+        with transaction.atomic():
+            appointment = appointment_reschedule(
+                appointment=appointment, starts_at=starts_at, therapist=therapist, now=now
+            )
+            booking.appointment = appointment
+            _email_on_commit("moved", booking)
+    except ValidationError as exc:
+        raise _start_refusal(exc, option=option, starts_at=starts_at, therapist=fixed, now=now) from exc
+    return booking

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from bookings.views import manage, public
+
+app_name = "bookings"
+
+urlpatterns = [
+    # Online booking (public flow): one page per step, state in the session.
+    path("book/", public.step_treatment, name="book"),
+    path("book/therapist/", public.step_therapist, name="book_therapist"),
+    path("book/time/", public.step_time, name="book_time"),
+    path("book/details/", public.step_details, name="book_details"),
+    path("book/health/", public.step_health, name="book_health"),
+    path("book/review/", public.step_review, name="book_review"),
+    path("book/done/", public.done, name="book_done"),
+    path("book/advice/", public.advice, name="book_advice"),
+    # Self-service through the private manage link.
+    path("manage/<str:token>/", manage.manage, name="manage"),
+    path("manage/<str:token>/cancel/", manage.cancel, name="manage_cancel"),
+    path("manage/<str:token>/move/", manage.move, name="manage_move"),
+]

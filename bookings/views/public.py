@@ -1,0 +1,380 @@
+"""The public booking flow: one page per step, GET shows, POST saves and redirects.
+
+State lives in the session under one key until the booking is made; every step checks
+the earlier steps are done and sends the client back to the first one that is not. The
+health answers sit in the session only between the health step and the confirmation,
+and are dropped as soon as screening refuses or the booking is made.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from bookings.models import BookingPolicy
+from bookings.online_forms import (
+    NO_PREFERENCE,
+    DetailsForm,
+    HealthForm,
+    ReviewForm,
+    TherapistForm,
+    TimeForm,
+    TreatmentForm,
+)
+from bookings.selectors.availability import clinic_zone
+from bookings.selectors.online import (
+    next_day_with_space,
+    online_booking_for_token,
+    screening_verdict,
+    screening_versions,
+    slots_by_day,
+)
+from bookings.services.online import (
+    ClientDetails,
+    ScreeningRefused,
+    SlotTaken,
+    online_booking_create,
+)
+from clinic.models import Therapist
+from clinic.ratelimit import rate_limited
+from treatments.models import TreatmentOption
+
+SESSION_KEY = "online_booking"
+WINDOW_DAYS = 7
+BOT_REFUSED = "We could not accept this form. If you are a person, please call us to book."
+STEPS = [
+    ("book", "Treatment"),
+    ("book_therapist", "Therapist"),
+    ("book_time", "Day and time"),
+    ("book_details", "Your details"),
+    ("book_health", "Health questions"),
+    ("book_review", "Review and confirm"),
+]
+# Which step to go back to when the service names a field.
+FIELD_STEP = {
+    "client": "bookings:book_details",
+    "screening": "bookings:book_health",
+    "consents": "bookings:book_health",
+    "start": "bookings:book_time",
+    "therapist": "bookings:book_therapist",
+    "option": "bookings:book",
+}
+
+
+def _state(request: HttpRequest) -> dict[str, Any]:
+    return dict(request.session.get(SESSION_KEY) or {})
+
+
+def _save(request: HttpRequest, state: dict[str, Any]) -> None:
+    request.session[SESSION_KEY] = state
+
+
+def _options():
+    return TreatmentOption.objects.filter(
+        active=True, treatment_type__active=True, treatment_type__bookable_online=True
+    ).select_related("treatment_type").order_by("treatment_type__sort_order", "duration_minutes")
+
+
+def _option(state: dict[str, Any]) -> TreatmentOption | None:
+    if not state.get("option"):
+        return None
+    return _options().filter(pk=state["option"]).first()
+
+
+def _therapist(state: dict[str, Any], option: TreatmentOption) -> Therapist | None:
+    if state.get("therapist") in (None, NO_PREFERENCE):
+        return None
+    return _therapists(option).filter(pk=state["therapist"]).first()
+
+
+def _therapists(option: TreatmentOption):
+    return Therapist.objects.filter(active=True, treatment_types=option.treatment_type_id)
+
+
+def _first_missing(state: dict[str, Any], upto: str) -> str | None:
+    """The first earlier step not done yet, as a URL name, or None."""
+    needs = [
+        ("book", "option"),
+        ("book_therapist", "therapist"),
+        ("book_time", "start"),
+        ("book_details", "details"),
+        ("book_health", "health"),
+    ]
+    for step, key in needs:
+        if step == upto:
+            return None
+        if not state.get(key):
+            return f"bookings:{step}"
+    return None
+
+
+def _render(request: HttpRequest, template: str, step: str, context: dict[str, Any], status: int = 200):
+    names = [s for s, _ in STEPS]
+    context.setdefault("steps", STEPS)
+    context["step_index"] = names.index(step) + 1 if step in names else None
+    context["step_name"] = step
+    context["step_count"] = len(STEPS)
+    return render(request, f"bookings/public/{template}", context, status=status)
+
+
+def _parse_start(value: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return None if timezone.is_naive(parsed) else parsed
+
+
+def _day(value: str | None, today: date) -> date:
+    try:
+        day = date.fromisoformat(value or "")
+    except ValueError:
+        return today
+    return max(day, today)
+
+
+@rate_limited("booking")
+def step_treatment(request: HttpRequest) -> HttpResponse:
+    state = _state(request)
+    options = list(_options())
+    if request.method == "POST":
+        form = TreatmentForm(request.POST, options=options)
+        if form.is_valid():
+            option_id = int(form.cleaned_data["option"])
+            if state.get("option") != option_id:
+                state = {"flow": state.get("flow") or secrets.token_urlsafe(16)}
+            state["option"] = option_id
+            _save(request, state)
+            return redirect("bookings:book_therapist")
+    else:
+        initial = state.get("option")
+        code = request.GET.get("treatment")
+        if code:
+            initial = next((o.pk for o in options if o.treatment_type.code == code), initial)
+        form = TreatmentForm(initial={"option": initial and str(initial)}, options=options)
+    return _render(request, "treatment.html", "book", {"form": form, "options": options})
+
+
+@rate_limited("booking")
+def step_therapist(request: HttpRequest) -> HttpResponse:
+    state = _state(request)
+    if missing := _first_missing(state, "book_therapist"):
+        return redirect(missing)
+    option = _option(state)
+    if option is None:
+        return redirect("bookings:book")
+    therapists = list(_therapists(option))
+    if request.method == "POST":
+        form = TherapistForm(request.POST, therapists=therapists)
+        if form.is_valid():
+            if state.get("therapist") != form.cleaned_data["therapist"]:
+                state.pop("start", None)
+            state["therapist"] = form.cleaned_data["therapist"]
+            state.pop("alternatives", None)
+            _save(request, state)
+            return redirect("bookings:book_time")
+    else:
+        form = TherapistForm(initial={"therapist": state.get("therapist")}, therapists=therapists)
+    return _render(
+        request, "therapist.html", "book_therapist",
+        {"form": form, "option": option, "therapists": therapists},
+    )
+
+
+def slot_page_context(
+    *, option: TreatmentOption, therapist: Therapist | None, day_param: str | None, now: datetime
+) -> dict[str, Any]:
+    """A week of free times from `day_param`, grouped by day, with links to move on."""
+    today = now.astimezone(clinic_zone()).date()
+    start_day = _day(day_param, today)
+    days = slots_by_day(option=option, therapist=therapist, start_date=start_day, days=WINDOW_DAYS, now=now)
+    last_day = start_day + timedelta(days=WINDOW_DAYS - 1)
+    next_day = next_day_with_space(option=option, therapist=therapist, after=last_day, now=now)
+    if not days and next_day is None:
+        next_day = next_day_with_space(option=option, therapist=therapist, after=start_day - timedelta(days=1), now=now)
+        next_day = next_day if next_day and next_day > start_day else None
+    earlier = max(start_day - timedelta(days=WINDOW_DAYS), today) if start_day > today else None
+    return {
+        "days": days,
+        "start_day": start_day,
+        "last_day": last_day,
+        "next_day": next_day,
+        "earlier_day": earlier,
+        "starts": [s.start.isoformat() for _, slots in days for s in slots],
+    }
+
+
+@rate_limited("booking")
+def step_time(request: HttpRequest) -> HttpResponse:
+    state = _state(request)
+    if missing := _first_missing(state, "book_time"):
+        return redirect(missing)
+    option = _option(state)
+    if option is None:
+        return redirect("bookings:book")
+    therapist = _therapist(state, option)
+    now = timezone.now()
+    day_param = request.POST.get("day") if request.method == "POST" else request.GET.get("day")
+    context = slot_page_context(option=option, therapist=therapist, day_param=day_param, now=now)
+    if request.method == "POST":
+        form = TimeForm(request.POST, starts=context["starts"])
+        if form.is_valid():
+            state["start"] = form.cleaned_data["start"]
+            state.pop("alternatives", None)
+            _save(request, state)
+            return redirect("bookings:book_details")
+    else:
+        form = TimeForm(initial={"start": state.get("start")}, starts=context["starts"])
+    context.update({"form": form, "option": option, "therapist": therapist})
+    return _render(request, "time.html", "book_time", context)
+
+
+@rate_limited("booking")
+def step_details(request: HttpRequest) -> HttpResponse:
+    state = _state(request)
+    if missing := _first_missing(state, "book_details"):
+        return redirect(missing)
+    bot = False
+    if request.method == "POST":
+        form = DetailsForm(request.POST)
+        if form.is_bot:
+            bot = True
+            form.is_valid()
+            form.add_error(None, BOT_REFUSED)
+        elif form.is_valid():
+            state["details"] = {k: form.cleaned_data[k].strip() for k in ("name", "email", "phone")}
+            _save(request, state)
+            return redirect("bookings:book_health")
+    else:
+        form = DetailsForm(initial=state.get("details"))
+    return _render(request, "details.html", "book_details", {"form": form}, status=400 if bot else 200)
+
+
+@rate_limited("booking")
+def step_health(request: HttpRequest) -> HttpResponse:
+    state = _state(request)
+    if missing := _first_missing(state, "book_health"):
+        return redirect(missing)
+    option = _option(state)
+    if option is None:
+        return redirect("bookings:book")
+    versions = screening_versions(option.treatment_type)
+    region = option.treatment_type.sensitive_region
+    kwargs = {"red_flags": versions["red_flags"], "relevant": versions["relevant"], "sensitive_region": region}
+    if request.method == "POST":
+        form = HealthForm(request.POST, **kwargs)
+        if form.is_valid():
+            answers = form.answers()
+            sensitive = [region] if region and form.cleaned_data.get("sensitive_consent") else []
+            verdict = screening_verdict(option=option, answers=answers, sensitive_consents=sensitive)
+            if not verdict.allowed:
+                return _refused(request, state, ScreeningRefused(verdict))
+            state["health"] = {"answers": answers, "general": True, "sensitive": sensitive}
+            state["needs_clearance"] = verdict.needs_clearance
+            _save(request, state)
+            return redirect("bookings:book_review")
+    else:
+        health = state.get("health") or {}
+        initial = {f"q_{code}": "yes" if yes else "no" for code, yes in health.get("answers", {}).items()}
+        if health:
+            initial["general_consent"] = health.get("general")
+            initial["sensitive_consent"] = bool(health.get("sensitive"))
+        form = HealthForm(initial=initial, **kwargs)
+    return _render(request, "health.html", "book_health", {"form": form, "option": option})
+
+
+def _refused(request: HttpRequest, state: dict[str, Any], refused: ScreeningRefused) -> HttpResponse:
+    # Keep nothing about someone we did not book: only the advice to show them.
+    _save(request, {"outcome": {"referral": refused.referral, "advice": refused.advice}})
+    return redirect("bookings:book_advice")
+
+
+@rate_limited("booking")
+def step_review(request: HttpRequest) -> HttpResponse:
+    state = _state(request)
+    if missing := _first_missing(state, "book_review"):
+        return redirect(missing)
+    option = _option(state)
+    if option is None:
+        return redirect("bookings:book")
+    therapist = _therapist(state, option)
+    if state.get("therapist") not in (None, NO_PREFERENCE) and therapist is None:
+        return redirect("bookings:book_therapist")
+    state.setdefault("flow", secrets.token_urlsafe(16))
+    alternatives = state.get("alternatives") or []
+    problems: list[tuple[str, str]] = []
+    if request.method == "POST":
+        form = ReviewForm(request.POST, alternatives=alternatives)
+        if form.is_valid():
+            start_iso = form.cleaned_data.get("start") or state["start"]
+            start = _parse_start(start_iso)
+            health, details = state["health"], state["details"]
+            try:
+                booking = online_booking_create(
+                    option=option,
+                    starts_at=start if start else start_iso,
+                    therapist=therapist,
+                    details=ClientDetails(**details),
+                    answers=health["answers"],
+                    sensitive_consents=health["sensitive"],
+                    general_consent=health["general"],
+                    policy_accepted=True,
+                    idempotency_key=form.cleaned_data["flow"],
+                )
+            except ScreeningRefused as refused:
+                return _refused(request, state, refused)
+            except SlotTaken as taken:
+                state["start"] = start_iso
+                state["alternatives"] = [s.start.isoformat() for s in taken.alternatives]
+                state["taken"] = True
+                _save(request, state)
+                return redirect("bookings:book_review")
+            except ValidationError as exc:
+                problems = [
+                    (FIELD_STEP.get(field, "bookings:book"), message)
+                    for field, messages in exc.message_dict.items()
+                    for message in messages
+                ]
+            else:
+                _save(request, {"done": booking.manage_token})
+                return redirect("bookings:book_done")
+    else:
+        form = ReviewForm(initial={"flow": state["flow"]}, alternatives=alternatives)
+    taken = state.pop("taken", False)
+    _save(request, state)
+    policy = BookingPolicy.current()
+    start = _parse_start(state["start"])
+    context = {
+        "form": form,
+        "option": option,
+        "therapist": therapist,
+        "start": start and timezone.localtime(start, clinic_zone()),
+        "details": state["details"],
+        "needs_clearance": state.get("needs_clearance"),
+        "policy_text": policy.cancellation_policy_text,
+        "window_hours": -(-int(policy.cancellation_window.total_seconds()) // 3600),
+        "taken": taken or bool(alternatives),
+        "alternatives": [(iso, _parse_start(iso)) for iso in alternatives],
+        "problems": problems,
+    }
+    return _render(request, "review.html", "book_review", context)
+
+
+def done(request: HttpRequest) -> HttpResponse:
+    booking = online_booking_for_token(_state(request).get("done", ""))
+    if booking is None:
+        return redirect("bookings:book")
+    return render(request, "bookings/public/done.html", {"booking": booking, "appointment": booking.appointment})
+
+
+def advice(request: HttpRequest) -> HttpResponse:
+    outcome = _state(request).get("outcome")
+    if not outcome:
+        return redirect("bookings:book")
+    return render(request, "bookings/public/advice.html", outcome)
