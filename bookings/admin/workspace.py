@@ -13,6 +13,7 @@ statuses and flags only.
 from __future__ import annotations
 
 import csv
+import re
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -407,10 +408,16 @@ CSV_HEADER = [
 ]
 
 
+PHONE_LIKE = re.compile(r"^[+-][\d\s().-]*$")
+
+
 def _csv_cell(value) -> str:
     text = str(value)
     # Spreadsheet formula injection: a client name like "=HYPERLINK(...)" stays text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    # Phone numbers like "+1 416 555 0100" are left alone.
+    if text[:1] in ("=", "@", "\t", "\r") or (text[:1] in ("+", "-") and not PHONE_LIKE.match(text)):
+        return "'" + text
+    return text
 
 
 def _csv_response(queryset) -> HttpResponse:

@@ -1,0 +1,235 @@
+"""Appointment admin actions go through the booking service; CSV export; My day; roles."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.contrib import admin
+from django.contrib.messages import get_messages
+from django.urls import include, path, reverse
+
+import bookings.admin.workspace  # noqa: F401  (registers the workspace admin)
+from bookings.models import AppointmentStatus
+from bookings.selectors.availability import slots_available
+from bookings.views.feeds import therapist_feed
+from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
+from treatments.models import ContraindicationItem, HealthIntake
+from treatments.services import answer_record, intake_get_or_create
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path(
+        "",
+        include(([path("feeds/therapist/<uuid:token>.ics", therapist_feed, name="therapist_feed")], "bookings")),
+    ),
+]
+
+CHANGELIST = "admin:bookings_appointment_changelist"
+SENTINEL = "SENTINEL-clinical-7c1e"
+
+
+@pytest.fixture(autouse=True)
+def _urls(settings):
+    settings.ROOT_URLCONF = __name__
+
+
+@pytest.fixture
+def appointment(working_therapist, client_person, option_60):
+    return book(client_person, option_60, local(MONDAY, 10), therapist=working_therapist)
+
+
+def run_action(client, action: str, *appointments, **extra):
+    data = {"action": action, "_selected_action": [a.pk for a in appointments], **extra}
+    return client.post(reverse(CHANGELIST), data)
+
+
+def texts(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_confirm_action_confirms_through_the_service(client, front_desk, appointment):
+    client.force_login(front_desk)
+    response = run_action(client, "confirm", appointment)
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CONFIRMED
+    assert "Confirmed 1 appointment(s)." in texts(response)
+
+
+def test_a_refused_action_shows_the_services_reason_not_a_500(client, front_desk, appointment):
+    client.force_login(front_desk)
+    response = run_action(client, "complete", appointment)
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED
+    assert any("cannot go from Booked to Completed" in t for t in texts(response))
+
+
+def test_no_show_then_complete_is_refused(client, front_desk, appointment):
+    client.force_login(front_desk)
+    run_action(client, "mark_no_show", appointment)
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.NO_SHOW
+    response = run_action(client, "check_in", appointment)
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.NO_SHOW
+    assert any("cannot go from No-show" in t for t in texts(response))
+
+
+def test_cancel_asks_for_a_reason_then_frees_the_slot(client, front_desk, appointment, option_60):
+    client.force_login(front_desk)
+    start = local(MONDAY, 10)
+
+    def free():
+        return any(
+            s.start == start and s.therapist_id == appointment.therapist_id
+            for s in slots_available(option_60, MONDAY, 1, now=NOW)
+        )
+
+    assert not free()
+    page = run_action(client, "cancel_with_reason", appointment)
+    assert page.status_code == 200 and b"Reason for cancelling" in page.content
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED  # nothing happens without a reason
+
+    missing = run_action(client, "cancel_with_reason", appointment, apply="1", reason="")
+    assert missing.status_code == 200 and b"This field is required" in missing.content
+
+    done = run_action(client, "cancel_with_reason", appointment, apply="1", reason="Client phoned")
+    assert done.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED
+    assert appointment.cancellation_reason == "Client phoned"
+    assert free()
+
+
+def test_cancelling_an_already_cancelled_appointment_is_refused_with_a_message(
+    client, front_desk, appointment
+):
+    client.force_login(front_desk)
+    run_action(client, "cancel_with_reason", appointment, apply="1", reason="first")
+    response = run_action(client, "cancel_with_reason", appointment, apply="1", reason="again")
+    assert any("Only booked or confirmed" in t for t in texts(response))
+    appointment.refresh_from_db()
+    assert appointment.cancellation_reason == "first"
+
+
+def test_changelist_searches_by_client_email_and_phone(client, front_desk, appointment, other_client, option_60):
+    other = book(other_client, option_60, local(MONDAY, 14), therapist=appointment.therapist)
+    client.force_login(front_desk)
+    by_phone = client.get(reverse(CHANGELIST), {"q": "555 0100"}).content.decode()
+    by_email = client.get(reverse(CHANGELIST), {"q": "grace@example.com"}).content.decode()
+    change = "admin:bookings_appointment_change"
+    assert reverse(change, args=[appointment.pk]) in by_phone
+    assert reverse(change, args=[other.pk]) not in by_phone
+    assert reverse(change, args=[other.pk]) in by_email
+    assert "Mon 2026-11-23 10:00" in by_phone  # local time column
+
+
+def test_csv_export_follows_the_changelist_filters_in_local_time(
+    client, front_desk, appointment, other_therapist, other_client, option_60
+):
+    add_hours(other_therapist)
+    book(other_client, option_60, local(MONDAY, 15), therapist=other_therapist)
+    client.force_login(front_desk)
+    response = client.get(
+        reverse("admin:bookings_appointment_export"), {"therapist__id__exact": appointment.therapist_id}
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response["Content-Type"].startswith("text/csv")
+    assert len(rows) == 2
+    assert rows[1][:6] == ["2026-11-23", "10:00", "11:00", "Ada Lovelace", "ada@example.com", "+1 416 555 0100"]
+
+
+def test_csv_export_keeps_formula_like_names_as_text(client, front_desk, working_therapist, option_60):
+    from tests.conftest import make_client
+
+    book(make_client("=HYPERLINK(1)", "X"), option_60, local(MONDAY, 10), therapist=working_therapist)
+    client.force_login(front_desk)
+    response = client.get(reverse("admin:bookings_appointment_export"))
+    assert "'=HYPERLINK(1) X" in response.content.decode()
+
+
+def test_csv_export_with_bad_filters_redirects_with_a_message(client, front_desk):
+    client.force_login(front_desk)
+    response = client.get(reverse("admin:bookings_appointment_export"), {"starts_at__year": "abc"})
+    assert response.status_code == 302
+    assert "Those filters are not valid." in texts(response)
+
+
+# --- My day ----------------------------------------------------------------------------------
+
+
+def test_a_therapist_lands_on_my_day_with_chart_links(client, working_therapist, appointment, time_machine):
+    time_machine.move_to(local(MONDAY, 8))
+    client.force_login(working_therapist.user)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:bookings_appointment_my_day")
+    html = client.get(response["Location"]).content.decode()
+    assert "Ada Lovelace" in html and "10:00" in html
+    assert reverse("admin:bookings_appointment_change", args=[appointment.pk]) in html
+    assert "?full=1" in html  # a way to the full index
+    assert client.get(reverse("admin:index") + "?full=1").status_code == 200
+
+
+def test_front_desk_and_manager_keep_the_full_index_with_workspace_links(client, front_desk, manager):
+    client.force_login(front_desk)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:bookings_appointment_schedule") in html
+    assert reverse("admin:bookings_appointment_reports") not in html
+    client.force_login(manager)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:bookings_appointment_reports") in html
+    assert reverse("admin:bookings_appointment_onboard") in html
+
+
+# --- Roles: no clinical data anywhere in the workspace ----------------------------------------
+
+
+@pytest.fixture
+def clinical_sentinel(client_person, front_desk):
+    intake = intake_get_or_create(client=client_person, by=None)
+    HealthIntake.objects.filter(pk=intake.pk)  # the record exists
+    item = ContraindicationItem.objects.filter(active=True, current_version__isnull=False).first()
+    answer_record(intake=intake, item=item, answer=True, by=None, detail=SENTINEL)
+    return SENTINEL
+
+
+def test_front_desk_sees_schedule_and_contact_data_but_no_clinical_text(
+    client, front_desk, manager, working_therapist, appointment, clinical_sentinel, time_machine
+):
+    time_machine.move_to(local(MONDAY, 8))
+    appointment.needs_clearance = True
+    appointment.save(update_fields=["needs_clearance"])
+    client.force_login(front_desk)
+    pages = {
+        "day": client.get(reverse("admin:bookings_appointment_schedule"), {"date": MONDAY.isoformat()}),
+        "week": client.get(
+            reverse("admin:bookings_appointment_week"),
+            {"therapist": working_therapist.pk, "date": MONDAY.isoformat()},
+        ),
+        "list": client.get(reverse(CHANGELIST)),
+        "csv": client.get(reverse("admin:bookings_appointment_export")),
+    }
+    for name, response in pages.items():
+        body = response.content.decode()
+        assert response.status_code == 200, name
+        assert clinical_sentinel not in body, name
+        assert "Lovelace" in body, name
+    assert "needs clearance" in pages["day"].content.decode()  # a flag, not the reason
+    assert "+1 416 555 0100" in pages["list"].content.decode()  # contact data
+
+    client.force_login(working_therapist.user)
+    assert clinical_sentinel not in client.get(reverse("admin:bookings_appointment_my_day")).content.decode()
+    client.force_login(manager)
+    report = client.get(reverse("admin:bookings_appointment_reports"))
+    assert report.status_code == 200 and clinical_sentinel not in report.content.decode()
+
+
+def test_front_desk_cannot_open_reports_or_add_therapists(client, front_desk):
+    client.force_login(front_desk)
+    assert client.get(reverse("admin:bookings_appointment_reports")).status_code == 403
+    assert client.get(reverse("admin:bookings_appointment_onboard")).status_code == 403
