@@ -1,6 +1,8 @@
 from clinic.roles import FRONT_DESK, MANAGER, THERAPIST, A, C, D, V
 
 SCHEDULE = ("appointment", "workinghours", "timeoff", "closure", "bookingpolicy")
+# Session notes and their parts: therapists chart, managers see all; the front desk nothing.
+NOTES = ("sessionnote", "notechecklistitem", "bodymapentry", "notereferral", "homecareassignment")
 
 # Filled by each capability as its models land: {role: {model_name: (actions...)}}.
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -17,6 +19,14 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "timeoff": (V,),
         "closure": (V,),
         "bookingpolicy": (V,),
+        **{model: (V, A, C) for model in NOTES},
+        "noteaddendum": (V, A),
     },
-    MANAGER: {model: (V, A, C, D) for model in SCHEDULE},
+    MANAGER: {
+        **{model: (V, A, C, D) for model in SCHEDULE},
+        **{model: (V, A, C, D) for model in NOTES},
+        # Append-only: addenda are added, never changed; the access log is only read.
+        "noteaddendum": (V, A),
+        "accesslog": (V,),
+    },
 }

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from bookings.views import manage, public
+from bookings.views import notes as notes_views
 
 app_name = "bookings"
 
@@ -18,4 +19,5 @@ urlpatterns = [
     path("manage/<str:token>/", manage.manage, name="manage"),
     path("manage/<str:token>/cancel/", manage.cancel, name="manage_cancel"),
     path("manage/<str:token>/move/", manage.move, name="manage_move"),
+    path("staff/notes/<uuid:public_id>/print/", notes_views.note_print, name="note_print"),
 ]

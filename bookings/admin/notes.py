@@ -1,0 +1,390 @@
+"""Admin for session notes, their parts and the access log.
+
+Every queryset comes from bookings.selectors.visibility, so an out-of-scope note is absent
+from lists, search, autocomplete and history, and its pages answer 404. Writes go through
+bookings.services.notes; a signed note is shown read-only, with addenda under it. Each GET
+of a note's change page leaves exactly one access-log row.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from bookings.models import (
+    INACTIVE_STATUSES,
+    AccessLog,
+    Appointment,
+    BodyMapEntry,
+    NoteAddendum,
+    NoteReferral,
+    SessionNote,
+)
+from bookings.models.notes import AccessAction
+from bookings.notes_forms import AddendumForm, SessionNoteForm
+from bookings.selectors.notes import checklist_for_note
+from bookings.selectors.visibility import (
+    notes_visible_to,
+    notes_writable_by,
+    sees_all_clinical,
+    therapist_of,
+)
+from bookings.services import notes as services
+from treatments.models import BodySite
+
+# Approximate positions on the back-view figure (viewBox 0 0 200 420).
+SITE_POSITIONS = {
+    "lumbar-paraspinal": (100, 150),
+    "glute-top": (100, 178),
+    "glute-med-min": (66, 188),
+    "glute-side": (138, 196),
+    "glute-max-upper": (118, 200),
+    "piriformis": (84, 208),
+    "hamstrings": (84, 270),
+    "heel-inner-edge": (78, 404),
+    "plantar-bottom": (122, 398),
+    "heel-behind-ball": (128, 386),
+    "ball-under": (72, 384),
+    "ball-behind-big-toe": (60, 392),
+}
+
+
+class BodyMapInline(admin.TabularInline):
+    model = BodyMapEntry
+    extra = 0
+    fields = [
+        "site", "side", "trigger_point", "referral_pattern", "tenderness", "tension",
+        "treated", "avoided", "pressure",
+    ]
+
+    def _editable(self, request, obj) -> bool:
+        return obj is not None and not obj.is_signed and notes_writable_by(request.user).filter(pk=obj.pk).exists()
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self._editable(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._editable(request, obj)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return True
+
+
+class ReferralInline(BodyMapInline):
+    model = NoteReferral
+    fields = ["referred_to", "urgency", "client_told", "created_at", "created_by"]
+    readonly_fields = ["created_at", "created_by"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class AddendumInline(admin.StackedInline):
+    model = NoteAddendum
+    extra = 0
+    fields = ["created_at", "author", "reason", "text"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = "addenda (under the original; add one with the form below)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return True
+
+
+@admin.register(SessionNote)
+class SessionNoteAdmin(admin.ModelAdmin):
+    form = SessionNoteForm
+    list_display = ["when", "client", "therapist", "treatment", "status", "treated", "signed_at"]
+    list_filter = ["status", "treated", "therapist"]
+    list_select_related = ["appointment__treatment_type", "client", "therapist"]
+    search_fields = ["client__first_name", "client__last_name", "client__email"]
+    date_hierarchy = "created_at"
+    inlines = [BodyMapInline, ReferralInline, AddendumInline]
+    readonly_fields = ["appointment", "client", "therapist", "status", "signed_at", "signed_by"]
+    fieldsets = [
+        (None, {"fields": ["appointment", "client", "therapist", "status", "signed_at", "signed_by", "treated"]}),
+        ("Subjective", {"fields": [
+            "complaint", "onset", "pattern", "below_knee", "tingling_numbness", "aggravating",
+            "easing", "goals", "pain_before",
+        ]}),
+        ("Objective", {"fields": ["observations", "palpation", "range_of_motion"]}),
+        ("Treatment given", {"fields": ["techniques", "treatment_minutes", "client_response", "modification"]}),
+        ("Assessment (clinical impression, not a diagnosis)", {"fields": ["assessment", "pain_after"]}),
+        ("Plan", {"fields": ["plan", "home_care_sheets"]}),
+    ]
+    change_form_template = "admin/bookings/sessionnote/change_form.html"
+
+    # --- scope and permissions ------------------------------------------------------------
+
+    def get_queryset(self, request):
+        return notes_visible_to(request.user).select_related(
+            "appointment__treatment_type", "client", "therapist", "signed_by"
+        )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None:
+            return True
+        return not obj.is_signed and notes_writable_by(request.user).filter(pk=obj.pk).exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Clinical records are kept for the retention period; nobody deletes them here.
+        return False
+
+    @admin.display(description="Appointment", ordering="appointment__starts_at")
+    def when(self, obj: SessionNote) -> str:
+        return f"{timezone.localtime(obj.appointment.starts_at):%Y-%m-%d %H:%M}"
+
+    @admin.display(description="Treatment")
+    def treatment(self, obj: SessionNote) -> str:
+        return obj.appointment.treatment_type.name
+
+    # --- add: start the note of an appointment ---------------------------------------------
+
+    def get_urls(self):
+        p = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("start/<int:appointment_id>/", self.admin_site.admin_view(self.start_view),
+                 name=f"{p}_start"),
+            path("<path:object_id>/addendum/", self.admin_site.admin_view(self.addendum_view),
+                 name=f"{p}_addendum"),
+            path("<path:object_id>/send-home-care/", self.admin_site.admin_view(self.send_home_care_view),
+                 name=f"{p}_send_home_care"),
+            path("to-sign/", self.admin_site.admin_view(self.to_sign_view), name=f"{p}_to_sign"),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Notes start from an appointment: list the user's held appointments without one."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        appointments = Appointment.objects.exclude(status__in=INACTIVE_STATUSES).filter(note__isnull=True)
+        if not sees_all_clinical(request.user):
+            therapist = therapist_of(request.user)
+            appointments = appointments.filter(therapist=therapist) if therapist else appointments.none()
+        appointments = appointments.select_related("client", "treatment_type", "therapist").order_by(
+            "-starts_at"
+        )[:50]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Start a session note",
+            "appointments": appointments,
+        }
+        return TemplateResponse(request, "admin/bookings/sessionnote/start.html", context)
+
+    def start_view(self, request, appointment_id: int):
+        if request.method != "POST" or not self.has_add_permission(request):
+            raise PermissionDenied
+        appointment = get_object_or_404(Appointment, pk=appointment_id)
+        try:
+            note = services.note_create(
+                appointment=appointment, by=request.user, ip=services.client_ip(request)
+            )
+        except ValidationError as exc:
+            for msg in exc.messages:
+                self.message_user(request, msg, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:bookings_sessionnote_add"))
+        return HttpResponseRedirect(reverse("admin:bookings_sessionnote_change", args=[note.pk]))
+
+    # --- change: chart, checklist, body map, sign ------------------------------------------
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        rows = checklist_for_note(obj) if obj is not None else []
+
+        class Form(form_class):
+            def __init__(self, *args, **kw):
+                kw.setdefault("checklist", rows)
+                super().__init__(*args, **kw)
+
+        return Form
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        note = self.get_object(request, object_id)
+        if note is None:
+            raise Http404("No such note.")
+        if request.method == "GET":
+            services.access_record(
+                user=request.user, action=AccessAction.VIEW, obj=note, client=note.client,
+                ip=services.client_ip(request),
+            )
+        extra_context = {**(extra_context or {}), **self._note_context(request, note)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _note_context(self, request, note: SessionNote) -> dict:
+        on_map = {e.site_id: e for e in note.body_map.all()}
+        sites = list(BodySite.objects.all())
+        figure = []
+        for i, site in enumerate(sites):
+            x, y = SITE_POSITIONS.get(site.code, (100, 240 + 8 * i))
+            entry = on_map.get(site.pk)
+            state = "avoided" if entry and entry.avoided else "treated" if entry and entry.treated else ""
+            figure.append({"site": site, "x": x, "y": y, "checkbox": f"id_sites_treated_{i}", "state": state})
+        return {
+            "note": note,
+            "verdict": note.verdict,
+            "figure": figure,
+            "addendum_form": AddendumForm(),
+            "can_add_addendum": note.is_signed and notes_writable_by(request.user).filter(pk=note.pk).exists(),
+            "sign_problems": [] if note.is_signed else services.sign_problems(note),
+            "home_care": note.home_care.select_related("sheet"),
+        }
+
+    def save_model(self, request, obj, form, change):
+        ip = services.client_ip(request)
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in services.NOTE_FIELDS}
+        services.note_update(note=obj, by=request.user, ip=ip, **fields)
+        answers, remarks = form.checklist_answers()
+        services.note_save_checklist(note=obj, answers=answers, remarks=remarks, by=request.user, ip=ip)
+        if form.cleaned_data.get("sites_treated"):
+            services.body_map_mark_treated(note=obj, sites=form.cleaned_data["sites_treated"], by=request.user)
+        if form.cleaned_data.get("home_care_sheets"):
+            services.home_care_assign(note=obj, sheets=form.cleaned_data["home_care_sheets"], by=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        note = form.instance
+        objs = formset.save(commit=False)
+        if formset.model is BodyMapEntry:
+            for entry in formset.deleted_objects:
+                if not note.is_signed:
+                    entry.delete()
+            for entry in objs:
+                services.body_map_save(note=note, entry=entry, by=request.user)
+        elif formset.model is NoteReferral:
+            for ref in formset.new_objects:
+                services.referral_add(
+                    note=note, referred_to=ref.referred_to, urgency=ref.urgency,
+                    client_told=ref.client_told, by=request.user,
+                )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            # A rule refused the write (e.g. signed meanwhile): everything rolled back.
+            for msg in exc.messages:
+                self.message_user(request, msg, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def response_change(self, request, obj):
+        if "_sign" in request.POST:
+            try:
+                services.note_sign(note=obj, by=request.user, ip=services.client_ip(request))
+            except ValidationError as exc:
+                for msg in exc.messages:
+                    self.message_user(request, msg, messages.ERROR)
+                self.message_user(request, "The note was saved as a draft; it is not signed.", messages.WARNING)
+            else:
+                self.message_user(request, "The note is signed.", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:bookings_sessionnote_change", args=[obj.pk]))
+        return super().response_change(request, obj)
+
+    # --- addenda, home care, notes to sign --------------------------------------------------
+
+    def addendum_view(self, request, object_id):
+        note = self.get_object(request, object_id)
+        if note is None:
+            raise Http404("No such note.")
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:bookings_sessionnote_change", args=[note.pk]))
+        form = AddendumForm(request.POST)
+        if form.is_valid():
+            try:
+                services.note_add_addendum(
+                    note=note, by=request.user, ip=services.client_ip(request), **form.cleaned_data
+                )
+            except ValidationError as exc:
+                for msg in exc.messages:
+                    self.message_user(request, msg, messages.ERROR)
+            else:
+                self.message_user(request, "Addendum added.", messages.SUCCESS)
+        else:
+            for field, errors in form.errors.items():
+                for msg in errors:
+                    self.message_user(request, f"{form.fields[field].label}: {msg}", messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:bookings_sessionnote_change", args=[note.pk]))
+
+    def send_home_care_view(self, request, object_id):
+        note = self.get_object(request, object_id)
+        if note is None:
+            raise Http404("No such note.")
+        if request.method == "POST":
+            try:
+                count = services.home_care_send(note=note, by=request.user)
+            except ValidationError as exc:
+                for msg in exc.messages:
+                    self.message_user(request, msg, messages.ERROR)
+            else:
+                self.message_user(request, f"{count} home-care sheet(s) sent.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:bookings_sessionnote_change", args=[note.pk]))
+
+    def to_sign_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        from bookings.selectors.notes import notes_to_sign
+
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Notes to sign",
+            "notes": notes_to_sign(request.user),
+        }
+        return TemplateResponse(request, "admin/bookings/sessionnote/to_sign.html", context)
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Read-only for managers (filter by client); nobody adds, changes or deletes a row."""
+
+    list_display = ["at", "user", "action", "object_type", "object_id", "client", "ip"]
+    list_filter = ["action", "object_type"]
+    list_select_related = ["user", "client"]
+    search_fields = ["client__first_name", "client__last_name", "user__username"]
+    date_hierarchy = "at"
+    fields = ["at", "user", "action", "object_type", "object_id", "client", "ip"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if sees_all_clinical(request.user) else qs.none()
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return sees_all_clinical(request.user) and super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        # The manager reads the log per client: ?client__id__exact=<id>.
+        return lookup == "client__id__exact" or super().lookup_allowed(lookup, value, request)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
