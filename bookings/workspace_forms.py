@@ -122,3 +122,89 @@ class TherapistOnboardForm(forms.Form):
             "treatments": list(d.get("treatments") or []),
             "weekly_hours": self.weekly_hours(),
         }
+
+
+class AppointmentBookForm(forms.ModelForm):
+    """The admin's add form: the booking service validates and saves in `clean()`, so an
+    overlap, a closed day or a treatment the therapist does not offer is a form error."""
+
+    option = forms.ModelChoiceField(
+        queryset=None, label="Treatment and length", help_text="Staff may book treatments not offered online."
+    )
+
+    class Meta:
+        from bookings.models import Appointment
+
+        model = Appointment
+        fields = ["client", "therapist", "starts_at", "room", "needs_clearance"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        from treatments.models import TreatmentOption
+
+        super().__init__(*args, **kwargs)
+        self.fields["option"].queryset = TreatmentOption.objects.filter(
+            active=True, treatment_type__active=True
+        ).select_related("treatment_type")
+        self.fields["therapist"].required = False
+        self.fields["therapist"].help_text = "Leave empty for any free therapist."
+        self.order_fields(["client", "option", "therapist", "starts_at", "room", "needs_clearance"])
+        self.booked = None
+
+    def _post_clean(self) -> None:
+        # The model's own validation happens inside the service; skip ModelForm's.
+        pass
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from bookings.models import AppointmentSource
+        from bookings.services.appointments import appointment_book
+
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.booked = appointment_book(
+                client=data["client"],
+                option=data["option"],
+                starts_at=data["starts_at"],
+                source=AppointmentSource.STAFF,
+                therapist=data.get("therapist"),
+                room=data.get("room"),
+                needs_clearance=data.get("needs_clearance", False),
+            )
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+        self.instance = self.booked
+        return data
+
+
+class AppointmentMoveForm(forms.ModelForm):
+    """The admin's change form: moving goes through `appointment_reschedule`."""
+
+    class Meta:
+        from bookings.models import Appointment
+
+        model = Appointment
+        fields = ["therapist", "starts_at"]
+
+    def _post_clean(self) -> None:
+        pass
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from bookings.models import Appointment
+        from bookings.services.appointments import appointment_reschedule
+
+        data = super().clean()
+        if self.errors or not self.has_changed():
+            return data
+        current = Appointment.objects.get(pk=self.instance.pk)
+        try:
+            self.instance = appointment_reschedule(
+                appointment=current, starts_at=data["starts_at"], therapist=data.get("therapist")
+            )
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+        return data

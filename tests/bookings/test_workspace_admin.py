@@ -233,3 +233,83 @@ def test_front_desk_cannot_open_reports_or_add_therapists(client, front_desk):
     client.force_login(front_desk)
     assert client.get(reverse("admin:bookings_appointment_reports")).status_code == 403
     assert client.get(reverse("admin:bookings_appointment_onboard")).status_code == 403
+
+
+# --- Add and change forms go through the booking service ------------------------------------
+
+
+def add_data(client_obj, option, therapist, day, hhmm):
+    return {
+        "client": client_obj.pk,
+        "option": option.pk,
+        "therapist": therapist.pk,
+        "starts_at_0": day.isoformat(),
+        "starts_at_1": hhmm,
+        "room": "",
+    }
+
+
+def test_booking_an_overlapping_time_from_the_admin_is_refused_with_a_message(
+    client, front_desk, appointment, other_client, option_60, time_machine
+):
+    time_machine.move_to(NOW)
+    client.force_login(front_desk)
+    response = client.post(
+        reverse("admin:bookings_appointment_add"),
+        add_data(other_client, option_60, appointment.therapist, MONDAY, "10:30"),
+    )
+    assert response.status_code == 200
+    assert "That time has just been taken." in response.content.decode()
+    assert appointment.therapist.appointments.count() == 1
+
+
+def test_booking_a_free_time_from_the_admin_uses_the_service(
+    client, front_desk, working_therapist, other_client, option_60, time_machine
+):
+    time_machine.move_to(NOW)
+    client.force_login(front_desk)
+    response = client.post(
+        reverse("admin:bookings_appointment_add"),
+        add_data(other_client, option_60, working_therapist, MONDAY, "13:00"),
+    )
+    assert response.status_code == 302
+    booked = working_therapist.appointments.get()
+    assert booked.starts_at == local(MONDAY, 13)
+    assert booked.source == "staff" and booked.price == option_60.price
+    assert booked.buffer_ends_at > booked.ends_at  # set by the service, not the form
+
+
+def test_add_form_is_prefilled_from_the_schedule_link(client, front_desk, working_therapist):
+    client.force_login(front_desk)
+    response = client.get(
+        reverse("admin:bookings_appointment_add"),
+        {"therapist": working_therapist.pk, "starts_at": "2026-11-23T09:30:00-05:00"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'<option value="{working_therapist.pk}" selected>' in html
+    assert 'value="2026-11-23"' in html and 'value="09:30:00"' in html
+
+
+def test_add_form_ignores_a_garbled_start(client, front_desk, working_therapist):
+    client.force_login(front_desk)
+    response = client.get(reverse("admin:bookings_appointment_add"), {"starts_at": "yesterday-ish"})
+    assert response.status_code == 200
+
+
+def test_moving_onto_a_taken_time_from_the_change_form_is_refused(
+    client, front_desk, appointment, other_client, option_60, time_machine
+):
+    time_machine.move_to(NOW)
+    other = book(other_client, option_60, local(MONDAY, 14), therapist=appointment.therapist)
+    client.force_login(front_desk)
+    url = reverse("admin:bookings_appointment_change", args=[other.pk])
+    data = {"therapist": appointment.therapist_id, "starts_at_0": MONDAY.isoformat(), "starts_at_1": "10:00"}
+    response = client.post(url, data)
+    assert response.status_code == 200 and "That time has just been taken." in response.content.decode()
+    other.refresh_from_db()
+    assert other.starts_at == local(MONDAY, 14)
+    data["starts_at_1"] = "12:00"
+    assert client.post(url, data).status_code == 302
+    other.refresh_from_db()
+    assert other.starts_at == local(MONDAY, 12)
