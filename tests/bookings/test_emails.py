@@ -1,0 +1,80 @@
+"""Client emails: one builder for every kind, a valid .ics, and no health information."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from icalendar import Calendar
+
+from bookings.emails import build_client_email, send_client_email
+from bookings.services.online import online_booking_cancel, online_booking_move
+from tests.bookings.conftest import MONDAY, NOW, local
+from tests.bookings.test_online_booking import create
+from treatments import services as clinical
+
+SENTINEL = "SENTINEL-HEALTH-7731"
+
+
+def _ics(message) -> Calendar:
+    name, content, mimetype = message.attachments[0]
+    assert name.endswith(".ics") and mimetype.startswith("text/calendar")
+    return Calendar.from_ical(content if isinstance(content, bytes) else content.encode())
+
+
+def test_confirmation_ics_names_the_appointment_clinic_and_times(working_therapist, option_60, settings):
+    booking = create(option_60, local(MONDAY, 10))
+    message = build_client_email("confirmed", booking.appointment, manage_url=booking.manage_url)
+    cal = _ics(message)
+    event = cal.walk("VEVENT")[0]
+    assert str(event["UID"]) == str(booking.appointment.public_id)
+    assert event.decoded("DTSTART") == local(MONDAY, 10)
+    assert event.decoded("DTEND") == local(MONDAY, 11)
+    assert event.decoded("DTSTART").tzinfo is not None
+    assert str(event["SUMMARY"]) == f"Trigger point therapy at {settings.CLINIC_NAME}"
+    assert str(event["LOCATION"]) == settings.CLINIC_ADDRESS
+    assert booking.manage_url in message.body
+
+
+def test_cancellation_ics_cancels_the_event(working_therapist, option_60):
+    booking = create(option_60, local(MONDAY, 10))
+    online_booking_cancel(booking=booking, now=NOW)
+    cal = _ics(build_client_email("cancelled", booking.appointment))
+    assert str(cal["METHOD"]) == "CANCEL"
+    assert str(cal.walk("VEVENT")[0]["STATUS"]) == "CANCELLED"
+
+
+def test_unknown_kind_is_refused(working_therapist, option_60):
+    booking = create(option_60, local(MONDAY, 10))
+    with pytest.raises(ValueError, match="Unknown client email kind"):
+        build_client_email("party", booking.appointment)
+
+
+def test_client_without_email_gets_nothing(working_therapist, option_60):
+    booking = create(option_60, local(MONDAY, 10))
+    booking.appointment.client.email = ""
+    assert send_client_email("reminder", booking.appointment) is False
+    assert mail.outbox == []
+
+
+def test_emails_and_calendar_files_contain_no_health_information(
+    working_therapist, option_60, django_capture_on_commit_callbacks
+):
+    answers = {code: False for code in create.__globals__["all_no"](option_60)} | {"ci-anticoagulant": True}
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = create(option_60, local(MONDAY, 10), answers=answers)
+    client = booking.appointment.client
+    intake = client.health_intake
+    clinical.intake_update(intake=intake, by=None, medications=SENTINEL, allergies=SENTINEL)
+    clinical.answer_record(intake=intake, item="ci-anticoagulant", answer=True, detail=SENTINEL, by=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        online_booking_move(booking=booking, starts_at=local(MONDAY, 12), now=NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        online_booking_cancel(booking=booking, now=NOW)
+    send_client_email("reminder", booking.appointment, manage_url=booking.manage_url)
+    assert len(mail.outbox) == 4
+    forbidden = [SENTINEL, "anticoagulant", "blood thinner", "ci-", "rf-", "modify", "finding"]
+    for message in mail.outbox:
+        blobs = [message.subject, message.body] + [str(a[1]) for a in message.attachments]
+        for blob in blobs:
+            for word in forbidden:
+                assert word.lower() not in blob.lower(), (message.subject, word)

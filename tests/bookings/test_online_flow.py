@@ -1,0 +1,204 @@
+"""The public booking pages: each step, bad input, honeypot, rate limit, the "just taken"
+page, screening outcomes and the manage link."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.test import Client as Browser
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.models import Appointment, OnlineBooking
+from bookings.selectors.availability import slots_available
+from bookings.services.online import EMAIL_INVALID, PHONE_INVALID, POLICY_REQUIRED
+from bookings.views.public import BOT_REFUSED
+from clinic.models import Client
+from tests.bookings.conftest import add_hours
+from tests.bookings.test_online_booking import all_no
+from tests.conftest import make_client
+from treatments.models import HealthIntake
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limit(settings):
+    settings.BOOKING_RATE_LIMIT = ""
+    cache.clear()
+
+
+@pytest.fixture
+def open_therapist(therapist):
+    add_hours(therapist)
+    return therapist
+
+
+@pytest.fixture
+def first_slot(open_therapist, option_60):
+    return slots_available(option_60, timezone.localdate(), 14)[0]
+
+
+def url(name, *args):
+    return reverse(f"bookings:{name}", args=args)
+
+
+def walk_to_review(browser, option, slot, *, email="new@example.com", therapist="any", answers=None):
+    assert browser.post(url("book"), {"option": option.pk}).status_code == 302
+    assert browser.post(url("book_therapist"), {"therapist": therapist}).status_code == 302
+    response = browser.post(url("book_time"), {"start": slot.start.isoformat(), "day": slot.start.date().isoformat()})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert browser.post(url("book_details"), {"name": "Nia New", "email": email, "phone": "+1 416 555 0177"}).status_code == 302
+    answers = all_no(option) if answers is None else answers
+    data = {f"q_{code}": "yes" if yes else "no" for code, yes in answers.items()} | {"general_consent": "on"}
+    return browser.post(url("book_health"), data)
+
+
+def confirm(browser, **extra):
+    flow = browser.session["online_booking"]["flow"]
+    return browser.post(url("book_review"), {"flow": flow, "policy_accepted": "on", **extra})
+
+
+def test_a_client_books_through_every_step(first_slot, option_60, mailoutbox, django_capture_on_commit_callbacks):
+    browser = Browser()
+    assert browser.get(url("book")).status_code == 200
+    response = walk_to_review(browser, option_60, first_slot)
+    assert response.url == url("book_review")
+    page = browser.get(url("book_review")).content.decode()
+    assert "Trigger point therapy" in page and "24 hours" in page and "$" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = confirm(browser)
+    assert response.url == url("book_done")
+    booking = OnlineBooking.objects.get()
+    assert booking.appointment.starts_at == first_slot.start
+    assert booking.manage_token in browser.get(url("book_done")).content.decode()
+    assert len(mailoutbox) == 1
+    assert "health" not in browser.session["online_booking"]
+
+
+def test_each_step_shows_bad_input_next_to_its_field(first_slot, option_60):
+    browser = Browser()
+    response = browser.post(url("book"), {"option": "999999"})
+    assert response.status_code == 200 and 'role="alert"' in response.content.decode()
+    browser.post(url("book"), {"option": option_60.pk})
+    assert "Please choose a therapist" in browser.post(url("book_therapist"), {"therapist": "nope"}).content.decode()
+    browser.post(url("book_therapist"), {"therapist": "any"})
+    response = browser.post(url("book_time"), {"start": "2001-01-01T10:00:00+00:00"})
+    assert response.status_code == 200 and "Please choose one of the times shown" in response.content.decode()
+    assert browser.get(url("book_time"), {"day": "not-a-date"}).status_code == 200
+    browser.post(url("book_time"), {"start": first_slot.start.isoformat(), "day": first_slot.start.date().isoformat()})
+    page = browser.post(url("book_details"), {"name": "", "email": "x", "phone": "abc"}).content.decode()
+    assert EMAIL_INVALID in page and PHONE_INVALID in page and "Please tell us your name" in page
+    browser.post(url("book_details"), {"name": "Nia", "email": "nia@example.com", "phone": "+1 416 555 0177"})
+    page = browser.post(url("book_health"), {}).content.decode()
+    assert "Please answer yes or no." in page and "Please confirm that you consent" in page
+    walk_to_review(browser, option_60, first_slot)
+    page = browser.post(url("book_review"), {"flow": "x"}).content.decode()
+    assert POLICY_REQUIRED in page
+    assert not Appointment.objects.exists()
+
+
+def test_steps_out_of_order_send_the_client_back(db):
+    response = Browser().get(url("book_review"))
+    assert response.status_code == 302 and response.url == url("book")
+
+
+def test_honeypot_filled_books_nothing(first_slot, option_60):
+    browser = Browser()
+    browser.post(url("book"), {"option": option_60.pk})
+    browser.post(url("book_therapist"), {"therapist": "any"})
+    browser.post(url("book_time"), {"start": first_slot.start.isoformat(), "day": first_slot.start.date().isoformat()})
+    response = browser.post(url("book_details"), {"name": "Bot", "email": "bot@example.com", "phone": "+1 416 555 0177", "website": "http://spam"})
+    assert response.status_code == 400 and BOT_REFUSED in response.content.decode()
+    assert browser.get(url("book_review")).url == url("book_details")
+    assert not Client.objects.exists() and not Appointment.objects.exists()
+
+
+def test_post_steps_answer_429_past_the_rate_limit(settings, option_60):
+    settings.BOOKING_RATE_LIMIT = "3/m"
+    browser = Browser()
+    codes = [browser.post(url("book"), {"option": option_60.pk}).status_code for _ in range(4)]
+    assert codes == [302, 302, 302, 429]
+
+
+def test_emergency_answer_shows_emergency_advice_and_keeps_nothing(first_slot, option_60):
+    browser = Browser()
+    response = walk_to_review(browser, option_60, first_slot, answers=all_no(option_60) | {"rf-saddle-numbness": True})
+    assert response.url == url("book_advice")
+    page = browser.get(response.url).content.decode()
+    assert "seek emergency care now" in page and "911" in page
+    assert set(browser.session["online_booking"]) == {"outcome"}
+    assert not Client.objects.exists() and not HealthIntake.objects.exists()
+
+
+def test_urgent_and_do_not_treat_show_their_advice(first_slot, option_60, settings):
+    browser = Browser()
+    response = walk_to_review(browser, option_60, first_slot, answers=all_no(option_60) | {"rf-cancer": True})
+    page = browser.get(response.url).content.decode()
+    assert "Please see a doctor first" in page and settings.CLINIC_PHONE in page
+    response = walk_to_review(browser, option_60, first_slot, answers=all_no(option_60) | {"ci-fever": True})
+    assert "book again once you are well" in browser.get(response.url).content.decode()
+
+
+def test_second_client_on_the_same_slot_sees_just_taken_with_alternatives_and_keeps_answers(first_slot, option_60, open_therapist):
+    first, second = Browser(), Browser()
+    walk_to_review(first, option_60, first_slot, email="one@example.com", therapist=str(open_therapist.pk))
+    walk_to_review(second, option_60, first_slot, email="two@example.com", therapist=str(open_therapist.pk))
+    assert confirm(first).url == url("book_done")
+    response = confirm(second)
+    assert response.url == url("book_review")
+    page = second.get(url("book_review")).content.decode()
+    assert "that time has just been taken" in page and 'name="start"' in page
+    state = second.session["online_booking"]
+    assert state["health"]["answers"] == all_no(option_60) and state["details"]["email"] == "two@example.com"
+    alternative = state["alternatives"][0]
+    assert confirm(second, start=alternative).url == url("book_done")
+    assert Appointment.objects.count() == 2
+    assert {a.client.email for a in Appointment.objects.select_related("client")} == {"one@example.com", "two@example.com"}
+
+
+def test_double_submitted_confirmation_makes_one_booking(first_slot, option_60):
+    browser = Browser()
+    walk_to_review(browser, option_60, first_slot)
+    flow = browser.session["online_booking"]["flow"]
+    confirm(browser)
+    browser.post(url("book_review"), {"flow": flow, "policy_accepted": "on"})
+    # A replay of the same form from another tab (same flow key) is also one booking.
+    other = Browser()
+    walk_to_review(other, option_60, slots_available(option_60, timezone.localdate(), 14)[-1])
+    other.post(url("book_review"), {"flow": flow, "policy_accepted": "on"})
+    assert Appointment.objects.count() == 1 and OnlineBooking.objects.count() == 1
+
+
+def test_unknown_manage_token_is_a_404_page(db):
+    response = Browser().get(url("manage", "no-such-token"))
+    assert response.status_code == 404 and "can't find that booking" in response.content.decode()
+    assert Browser().post(url("manage_cancel", "x" * 200)).status_code == 404
+
+
+def test_manage_link_moves_then_cancels(first_slot, option_60, open_therapist, mailoutbox, django_capture_on_commit_callbacks):
+    browser = Browser()
+    walk_to_review(browser, option_60, first_slot)
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(browser)
+    booking = OnlineBooking.objects.get()
+    token = booking.manage_token
+    assert browser.get(url("manage", token)).status_code == 200
+    page = browser.get(url("manage_move", token))
+    new = page.context["starts"][1]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(url("manage_move", token), {"start": new, "day": page.context["start_day"].isoformat()})
+    assert response.status_code == 302
+    assert timezone.localtime(Appointment.objects.get().starts_at).isoformat() == new
+    assert browser.post(url("manage_move", token), {"start": "bogus"}).status_code == 200
+    assert "cancel" in browser.get(url("manage_cancel", token)).content.decode().lower()
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(url("manage_cancel", token))
+    assert Appointment.objects.get().status == "cancelled"
+    assert [m.subject.split(" –")[0] for m in mailoutbox] == [
+        "Your appointment is booked", "Your appointment has moved", "Your appointment is cancelled"]
+
+
+def test_returning_client_sees_the_same_pages(first_slot, option_60):
+    make_client("Known", email="known@example.com")
+    known = walk_to_review(Browser(), option_60, first_slot, email="known@example.com")
+    unknown = walk_to_review(Browser(), option_60, first_slot, email="stranger@example.com")
+    assert known.status_code == unknown.status_code and known.url == unknown.url
