@@ -40,8 +40,10 @@ def book(client, option, starts_at, therapist=None, **kwargs):
 
 
 @pytest.fixture(autouse=True)
-def _clinic_zone(settings):
+def _clinic_zone_and_fast_passwords(settings):
     settings.TIME_ZONE = "America/Toronto"
+    # The personas get real passwords; PBKDF2 would make each test spend a second hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -1,0 +1,369 @@
+"""Free appointment times, computed in a constant number of queries.
+
+`Diary` loads everything a window of days needs in a fixed set of batched queries (the
+policy, the therapists offering the treatment, their hours, time off and appointments,
+closures and rooms) and answers in Python with sorted interval arithmetic. The slot list
+(`slots_available`) and the booking service (`Diary.refusal`) use the same `Diary`, so a
+listed slot can be booked and a time that is not listed is refused for a stated reason.
+
+Time: working hours are wall-clock times in the clinic's zone. Each day's intervals are
+built with zoneinfo for that date and converted to UTC, so a 09:00-17:00 shift is
+09:00-17:00 local on both daylight-saving days; all arithmetic after that is in UTC.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import IntegerField, Q, Value
+from django.utils import timezone
+
+from bookings import errors
+from bookings.models import (
+    INACTIVE_STATUSES,
+    Appointment,
+    BookingPolicy,
+    Closure,
+    TimeOff,
+    WorkingHours,
+)
+from clinic.models import Room, Therapist
+from treatments.models import TreatmentOption
+
+# Appointments last at most 8 hours plus a 2-hour buffer (model constraints and validators),
+# so one that overlaps a window started at most this long before it.
+LOOKBACK = timedelta(days=1)
+
+
+def clinic_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A free start time. `start` and `end` are aware, in the clinic's zone; subtract
+    them in UTC for real durations (Python subtracts same-zone times on the wall clock)."""
+
+    start: datetime
+    end: datetime
+    therapist_id: int
+    therapist_name: str
+
+
+class Intervals:
+    """Sorted, merged half-open intervals [start, end) with a fast overlap test."""
+
+    __slots__ = ("starts", "ends")
+
+    def __init__(self, spans: Iterable[tuple[datetime, datetime]]) -> None:
+        self.starts: list[datetime] = []
+        self.ends: list[datetime] = []
+        for start, end in sorted(spans):
+            if self.ends and start <= self.ends[-1]:
+                if end > self.ends[-1]:
+                    self.ends[-1] = end
+            else:
+                self.starts.append(start)
+                self.ends.append(end)
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        i = bisect.bisect_right(self.ends, start)
+        return i < len(self.starts) and self.starts[i] < end
+
+    def next_free(self, start: datetime, end: datetime) -> datetime | None:
+        """When [start, end) overlaps, the end of the interval it runs into; else None."""
+        i = bisect.bisect_right(self.ends, start)
+        if i < len(self.starts) and self.starts[i] < end:
+            return self.ends[i]
+        return None
+
+
+EMPTY = Intervals(())
+
+
+class Diary:
+    """Everything needed to decide which start times are free for one treatment length.
+
+    Build it with `Diary.load(...)`; it runs a fixed number of queries (at most six),
+    whatever the window and however many appointments the database holds.
+    """
+
+    def __init__(
+        self,
+        *,
+        now: datetime,
+        policy: BookingPolicy,
+        duration: timedelta,
+        buffer: timedelta,
+        therapists: dict[int, str],
+        hours: dict[int, dict[int, list[tuple[time, time]]]],
+        time_off: dict[int, Intervals],
+        busy: dict[int, Intervals],
+        room_busy: dict[int, Intervals],
+        rooms: list[int],
+        closures: set[date],
+        appointments_per_day: dict[tuple[int, date], int],
+    ) -> None:
+        self.zone = clinic_zone()
+        self.now = now
+        self.policy = policy
+        self.duration = duration
+        self.buffer = buffer
+        self.step = timedelta(minutes=policy.slot_step_minutes)
+        self.earliest = now + policy.min_notice
+        self.latest = now + policy.max_advance
+        self.therapists = therapists
+        self.hours = hours
+        self.time_off = time_off
+        self.busy = busy
+        self.room_busy = room_busy
+        self.rooms = rooms
+        self.closures = closures
+        self.appointments_per_day = appointments_per_day
+        self._intervals: dict[tuple[int, date], list[tuple[datetime, datetime]]] = {}
+
+    # -- loading ------------------------------------------------------------------------
+    @classmethod
+    def load(
+        cls,
+        *,
+        treatment_type_id: int,
+        duration: timedelta,
+        buffer: timedelta,
+        start_date: date,
+        days: int,
+        therapist_id: int | None = None,
+        now: datetime,
+        exclude_appointment_id: int | None = None,
+        policy: BookingPolicy | None = None,
+    ) -> Diary:
+        zone = clinic_zone()
+        policy = policy or BookingPolicy.current()  # query 1
+        window_start = datetime.combine(start_date, time.min, tzinfo=zone).astimezone(UTC)
+        window_end = datetime.combine(
+            start_date + timedelta(days=days), time.min, tzinfo=zone
+        ).astimezone(UTC) + timedelta(hours=12)  # a buffer may run past midnight
+
+        therapist_qs = Therapist.objects.filter(
+            active=True, treatment_types=treatment_type_id
+        ).values_list("pk", "display_name")
+        if therapist_id is not None:
+            therapist_qs = therapist_qs.filter(pk=therapist_id)
+        therapists = dict(therapist_qs)  # query 2
+        ids = list(therapists)
+
+        hours: dict[int, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
+        for tid, weekday, start, end in WorkingHours.objects.filter(therapist__in=ids).values_list(
+            "therapist_id", "weekday", "start_time", "end_time"
+        ):  # query 3
+            hours[tid][weekday].append((start, end))
+
+        # Time off and appointments in one query: (kind, therapist, room, start, end, day key).
+        time_off_rows = (
+            TimeOff.objects.filter(therapist__in=ids, starts_at__lt=window_end, ends_at__gt=window_start)
+            .annotate(kind=Value(0, IntegerField()), room_ref=Value(None, IntegerField()))
+            .values_list("kind", "therapist_id", "room_ref", "starts_at", "ends_at")
+            .order_by()
+        )
+        appointment_rows = (
+            Appointment.objects.filter(
+                starts_at__gt=window_start - LOOKBACK,
+                starts_at__lt=window_end,
+                buffer_ends_at__gt=window_start,
+            )
+            .exclude(status__in=INACTIVE_STATUSES)
+            .filter(Q(therapist__in=ids) | Q(room__isnull=False))
+            .annotate(kind=Value(1, IntegerField()), room_ref=Value(None, IntegerField()))
+            .values_list("kind", "therapist_id", "room_id", "starts_at", "buffer_ends_at")
+            .order_by()
+        )
+        if exclude_appointment_id is not None:
+            appointment_rows = appointment_rows.exclude(pk=exclude_appointment_id)
+        off_spans: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+        busy_spans: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+        room_spans: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+        per_day: dict[tuple[int, date], int] = defaultdict(int)
+        for kind, tid, room_id, start, end in time_off_rows.union(appointment_rows, all=True):
+            if kind == 0:  # query 4
+                off_spans[tid].append((start, end))
+                continue
+            if tid in therapists:
+                busy_spans[tid].append((start, end))
+                per_day[tid, start.astimezone(zone).date()] += 1
+            if room_id is not None:
+                room_spans[room_id].append((start, end))
+
+        closures = set(
+            Closure.objects.filter(
+                date__gte=start_date, date__lt=start_date + timedelta(days=days)
+            ).values_list("date", flat=True)
+        )  # query 5
+        rooms = list(Room.objects.filter(active=True).order_by("name").values_list("pk", flat=True))  # query 6
+
+        return cls(
+            now=now,
+            policy=policy,
+            duration=duration,
+            buffer=buffer,
+            therapists=therapists,
+            hours=hours,
+            time_off={tid: Intervals(spans) for tid, spans in off_spans.items()},
+            busy={tid: Intervals(spans) for tid, spans in busy_spans.items()},
+            room_busy={rid: Intervals(spans) for rid, spans in room_spans.items()},
+            rooms=rooms,
+            closures=closures,
+            appointments_per_day=per_day,
+        )
+
+    # -- questions ----------------------------------------------------------------------
+    def working_intervals(self, therapist_id: int, day: date) -> list[tuple[datetime, datetime]]:
+        """The therapist's merged working intervals on a local date, as UTC datetimes."""
+        key = (therapist_id, day)
+        if key not in self._intervals:
+            spans = [
+                (
+                    datetime.combine(day, start, tzinfo=self.zone).astimezone(UTC),
+                    datetime.combine(day, end, tzinfo=self.zone).astimezone(UTC),
+                )
+                for start, end in self.hours.get(therapist_id, {}).get(day.isoweekday(), ())
+            ]
+            merged = Intervals(spans)
+            self._intervals[key] = list(zip(merged.starts, merged.ends, strict=True))
+        return self._intervals[key]
+
+    def free_room(self, start: datetime, end: datetime) -> int | None:
+        """The first active room (by name) free over [start, end)."""
+        for room_id in self.rooms:
+            if not self.room_busy.get(room_id, EMPTY).overlaps(start, end):
+                return room_id
+        return None
+
+    def refusal(self, therapist_id: int, start: datetime, *, room_id: int | None = None) -> str | None:
+        """Why `start` cannot be booked with this therapist, or None when it can.
+
+        This is the one rule set: the slot list keeps exactly the times for which this
+        returns None, and the booking service raises the message it returns.
+        """
+        if start.tzinfo is not UTC:
+            # Aware arithmetic in a local zone is wall-clock arithmetic (wrong across a
+            # daylight-saving change), so work in UTC.
+            start = start.astimezone(UTC)
+        if therapist_id not in self.therapists:
+            return errors.THERAPIST_DOES_NOT_OFFER
+        if start < self.earliest:
+            return errors.TOO_SOON
+        if start > self.latest:
+            return errors.TOO_FAR_AHEAD
+        day = start.astimezone(self.zone).date()
+        if day in self.closures:
+            return errors.CLINIC_CLOSED
+        end = start + self.duration
+        for work_start, work_end in self.working_intervals(therapist_id, day):
+            if work_start <= start and end <= work_end:
+                if (start - work_start) % self.step:
+                    return errors.OFF_GRID
+                break
+        else:
+            return errors.OUTSIDE_HOURS
+        blocked_end = end + self.buffer
+        if self.time_off.get(therapist_id, EMPTY).overlaps(start, blocked_end):
+            return errors.THERAPIST_AWAY
+        if self.busy.get(therapist_id, EMPTY).overlaps(start, blocked_end):
+            return errors.SLOT_TAKEN
+        if room_id is not None:
+            if room_id not in self.rooms:
+                return errors.ROOM_UNAVAILABLE
+            if self.room_busy.get(room_id, EMPTY).overlaps(start, blocked_end):
+                return errors.SLOT_TAKEN
+        elif self.rooms and self.free_room(start, blocked_end) is None:
+            return errors.NO_ROOM
+        return None
+
+    def candidates(self, therapist_id: int, day: date) -> Iterator[datetime]:
+        """Grid start times on a day: each working interval's start plus whole steps."""
+        if day in self.closures:
+            return
+        for work_start, work_end in self.working_intervals(therapist_id, day):
+            last = work_end - self.duration
+            if last < self.earliest:
+                continue
+            start = work_start
+            if start < self.earliest:  # jump to the first grid point after the notice
+                steps = -((work_start - self.earliest) // self.step)
+                start = work_start + steps * self.step
+            while start <= last and start <= self.latest:
+                yield start
+                start += self.step
+
+    def free_starts(self, therapist_id: int, day: date) -> Iterator[datetime]:
+        for start in self.candidates(therapist_id, day):
+            if self.refusal(therapist_id, start) is None:
+                yield start
+
+    def load_on(self, therapist_id: int, day: date) -> int:
+        """Active appointments the therapist has on a local date (for fair assignment)."""
+        return self.appointments_per_day.get((therapist_id, day), 0)
+
+
+def slots_available(
+    option: TreatmentOption,
+    start_date: date,
+    days: int,
+    therapist: Therapist | int | None = None,
+    now: datetime | None = None,
+) -> list[Slot]:
+    """Bookable start times for `option` over `days` local dates from `start_date`.
+
+    One entry per (start, therapist), sorted by start then therapist name. Only active
+    therapists who offer the (active) treatment; `therapist` narrows to one of them.
+    """
+    now = now or timezone.now()
+    treatment_type = option.treatment_type
+    if days < 1 or not option.active or not treatment_type.active:
+        return []
+    zone = clinic_zone()
+    # Clamp the window to the bookable range before any date arithmetic, so absurd
+    # dates (year 1 or 9999) give an empty list instead of an overflow.
+    policy = BookingPolicy.current()
+    first_day = max(start_date, (now + policy.min_notice).astimezone(zone).date())
+    last_day = min(
+        start_date + timedelta(days=days - 1) if start_date <= date.max - timedelta(days=days) else date.max,
+        (now + policy.max_advance).astimezone(zone).date(),
+    )
+    if first_day > last_day:
+        return []
+    therapist_id = therapist.pk if isinstance(therapist, Therapist) else therapist
+    diary = Diary.load(
+        treatment_type_id=treatment_type.pk,
+        duration=timedelta(minutes=option.duration_minutes),
+        buffer=timedelta(minutes=treatment_type.buffer_minutes),
+        start_date=first_day,
+        days=(last_day - first_day).days + 1,
+        therapist_id=therapist_id,
+        now=now,
+        policy=policy,
+    )
+    slots = []
+    for tid, name in diary.therapists.items():
+        day = first_day
+        while day <= last_day:
+            for start in diary.free_starts(tid, day):
+                slots.append(
+                    Slot(
+                        start=start.astimezone(zone),
+                        end=(start + diary.duration).astimezone(zone),
+                        therapist_id=tid,
+                        therapist_name=name,
+                    )
+                )
+            day += timedelta(days=1)
+    # Sort on the real instant: same-zone comparisons ignore `fold`, so 01:30 before and
+    # after the autumn change would otherwise compare equal.
+    slots.sort(key=lambda s: (s.start.timestamp(), s.therapist_name, s.therapist_id))
+    return slots

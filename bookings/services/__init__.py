@@ -1,0 +1,1 @@
+"""Writes: every change to appointments goes through these services."""

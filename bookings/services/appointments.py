@@ -1,0 +1,290 @@
+"""The booking service: the only way appointments are created, moved or change status.
+
+Every path (public pages, API, admin, commands) calls these functions. Each runs in one
+transaction, re-validates with the availability selector's own rules (`Diary.refusal`),
+and inserts inside an inner savepoint so the database's overlap guard (exclusion
+constraint on PostgreSQL, trigger on SQLite) becomes the domain error `SLOT_TAKEN`
+instead of a 500. On SQLite the IMMEDIATE transaction mode makes concurrent bookings
+queue at BEGIN; on PostgreSQL the exclusion constraint decides the race.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bookings import errors
+from bookings.models import Appointment, AppointmentSource, AppointmentStatus, BookingPolicy
+from bookings.selectors.availability import Diary, clinic_zone
+from clinic.models import Client, Room, Therapist
+from treatments.models import TreatmentOption
+
+Status = AppointmentStatus
+
+RESCHEDULABLE = (Status.BOOKED, Status.CONFIRMED)
+CANCELLABLE = (Status.BOOKED, Status.CONFIRMED)
+# Cancelling has its own service (it records when and why); these are the other moves.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.BOOKED: frozenset({Status.CONFIRMED, Status.CHECKED_IN, Status.NO_SHOW}),
+    Status.CONFIRMED: frozenset({Status.BOOKED, Status.CHECKED_IN, Status.NO_SHOW}),
+    Status.CHECKED_IN: frozenset({Status.COMPLETED}),
+    Status.COMPLETED: frozenset(),
+    Status.CANCELLED: frozenset(),
+    Status.NO_SHOW: frozenset(),
+}
+
+
+def _after_commit(event: str, appointment_id: int) -> None:
+    """Side effects of a committed change (confirmation and cancellation emails).
+
+    Called through `transaction.on_commit`, so nothing is sent for a booking that rolled
+    back. The online-booking issue fills this in; until then there is nothing to send.
+    """
+
+
+def _on_commit(event: str, appointment: Appointment) -> None:
+    pk = appointment.pk
+    transaction.on_commit(lambda: _after_commit(event, pk))
+
+
+def _check_aware(starts_at: datetime) -> datetime:
+    """The start as a UTC datetime; naive datetimes are refused, never guessed."""
+    if timezone.is_naive(starts_at):
+        raise ValidationError(errors.NAIVE_DATETIME, code="naive")
+    # Adding minutes to a local-zone datetime adds wall-clock time, which is wrong across
+    # a daylight-saving change: all arithmetic below is in UTC.
+    return starts_at.astimezone(UTC)
+
+
+def _load_diary(
+    *,
+    option: TreatmentOption,
+    starts_at: datetime,
+    therapist_id: int | None,
+    now: datetime,
+    policy: BookingPolicy,
+    exclude_appointment_id: int | None = None,
+    duration_minutes: int | None = None,
+) -> Diary:
+    # Out-of-range times are refused before any date arithmetic (year 9999 overflows).
+    if starts_at < now + policy.min_notice:
+        raise ValidationError(errors.TOO_SOON, code="too_soon")
+    if starts_at > now + policy.max_advance:
+        raise ValidationError(errors.TOO_FAR_AHEAD, code="too_far")
+    return Diary.load(
+        treatment_type_id=option.treatment_type_id,
+        duration=timedelta(minutes=duration_minutes or option.duration_minutes),
+        buffer=timedelta(minutes=option.treatment_type.buffer_minutes),
+        start_date=starts_at.astimezone(clinic_zone()).date(),
+        days=1,
+        therapist_id=therapist_id,
+        now=now,
+        policy=policy,
+        exclude_appointment_id=exclude_appointment_id,
+    )
+
+
+def _pick_therapist(diary: Diary, starts_at: datetime, room_id: int | None) -> int:
+    """For a no-preference booking: the free therapist with the fewest appointments that
+    day, then by name, so the choice is fair and repeatable."""
+    day = starts_at.astimezone(diary.zone).date()
+    free = [
+        tid for tid in diary.therapists if diary.refusal(tid, starts_at, room_id=room_id) is None
+    ]
+    if not free:
+        reasons = {diary.refusal(tid, starts_at, room_id=room_id) for tid in diary.therapists}
+        raise ValidationError(
+            reasons.pop() if len(reasons) == 1 else errors.NO_THERAPIST_FREE, code="unavailable"
+        )
+    return min(free, key=lambda tid: (diary.load_on(tid, day), diary.therapists[tid], tid))
+
+
+def _save_guarded(appointment: Appointment, **save_kwargs) -> None:
+    """Validate the row and save it; the database's overlap guard becomes SLOT_TAKEN."""
+    appointment.full_clean()
+    try:
+        with transaction.atomic():
+            appointment.save(**save_kwargs)
+    except IntegrityError as exc:
+        raise ValidationError(errors.SLOT_TAKEN, code="slot_taken") from exc
+
+
+def appointment_book(
+    *,
+    client: Client,
+    option: TreatmentOption,
+    starts_at: datetime,
+    source: str,
+    therapist: Therapist | None = None,
+    room: Room | None = None,
+    now: datetime | None = None,
+    needs_clearance: bool = False,
+) -> Appointment:
+    """Book `option` for `client` at `starts_at`, or raise a `ValidationError` saying why.
+
+    `therapist=None` means no preference: a free therapist who offers the treatment is
+    chosen. `room=None` assigns the first free active room when the clinic has rooms.
+    Staff may book treatments that are not bookable online; the time rules are the same.
+    """
+    now = now or timezone.now()
+    starts_at = _check_aware(starts_at)
+    with transaction.atomic():
+        option = TreatmentOption.objects.select_related("treatment_type").get(pk=option.pk)
+        if not option.active or not option.treatment_type.active:
+            raise ValidationError(errors.TREATMENT_UNAVAILABLE, code="treatment_unavailable")
+        if source == AppointmentSource.ONLINE and not option.treatment_type.bookable_online:
+            raise ValidationError(errors.NOT_BOOKABLE_ONLINE, code="not_online")
+        policy = BookingPolicy.current()
+        diary = _load_diary(
+            option=option,
+            starts_at=starts_at,
+            therapist_id=therapist.pk if therapist else None,
+            now=now,
+            policy=policy,
+        )
+        room_id = room.pk if room else None
+        if therapist is None:
+            therapist_id = _pick_therapist(diary, starts_at, room_id)
+        else:
+            therapist_id = therapist.pk
+            reason = diary.refusal(therapist_id, starts_at, room_id=room_id)
+            if reason:
+                raise ValidationError(reason, code="unavailable")
+        end = starts_at + diary.duration
+        if room_id is None and diary.rooms:
+            room_id = diary.free_room(starts_at, end + diary.buffer)
+        appointment = Appointment(
+            client=client,
+            therapist_id=therapist_id,
+            treatment_type=option.treatment_type,
+            option=option,
+            duration_minutes=option.duration_minutes,
+            price=option.price,
+            room_id=room_id,
+            starts_at=starts_at,
+            ends_at=end,
+            buffer_ends_at=end + diary.buffer,
+            status=Status.BOOKED,
+            source=source,
+            needs_clearance=needs_clearance,
+        )
+        _save_guarded(appointment)
+        _on_commit("booked", appointment)
+    return appointment
+
+
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    starts_at: datetime,
+    therapist: Therapist | None = None,
+    now: datetime | None = None,
+) -> Appointment:
+    """Move an active appointment to `starts_at` (and `therapist`, when given).
+
+    Keeps the booked duration and price; takes a free room again. The old time counts
+    as free while checking the new one, so a small shift within the same hour works.
+    """
+    now = now or timezone.now()
+    starts_at = _check_aware(starts_at)
+    with transaction.atomic():
+        current = (
+            Appointment.objects.select_for_update()
+            .select_related("option__treatment_type")
+            .get(pk=appointment.pk)
+        )
+        if current.status not in RESCHEDULABLE:
+            raise ValidationError(errors.NOT_RESCHEDULABLE, code="not_reschedulable")
+        therapist_id = therapist.pk if therapist else current.therapist_id
+        diary = _load_diary(
+            option=current.option,
+            starts_at=starts_at,
+            therapist_id=therapist_id,
+            now=now,
+            policy=BookingPolicy.current(),
+            exclude_appointment_id=current.pk,
+            duration_minutes=current.duration_minutes,
+        )
+        reason = diary.refusal(therapist_id, starts_at)
+        if reason:
+            raise ValidationError(reason, code="unavailable")
+        end = starts_at + diary.duration
+        blocked_end = end + diary.buffer
+        room_id = current.room_id
+        if diary.rooms and diary.refusal(therapist_id, starts_at, room_id=room_id) is not None:
+            room_id = diary.free_room(starts_at, blocked_end)  # the old room is busy then
+        current.therapist_id = therapist_id
+        current.starts_at = starts_at
+        current.ends_at = end
+        current.buffer_ends_at = blocked_end
+        current.room_id = room_id
+        _save_guarded(
+            current,
+            update_fields=["therapist", "starts_at", "ends_at", "buffer_ends_at", "room"],
+        )
+        _on_commit("rescheduled", current)
+    return current
+
+
+def appointment_cancel(
+    *,
+    appointment: Appointment,
+    reason: str,
+    by_client: bool = False,
+    now: datetime | None = None,
+) -> Appointment:
+    """Cancel a booked or confirmed appointment, freeing its time.
+
+    A client cancelling inside the policy's cancellation window is marked as a late
+    cancellation. Clients cannot cancel once the appointment has started.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        if by_client and appointment.starts_at <= now:
+            raise ValidationError(errors.ALREADY_STARTED, code="started")
+        late = by_client and appointment.starts_at - now < BookingPolicy.current().cancellation_window
+        updated = Appointment.objects.filter(pk=appointment.pk, status__in=CANCELLABLE).update(
+            status=Status.CANCELLED,
+            cancelled_at=now,
+            cancellation_reason=reason[:240],
+            late_cancellation=late,
+        )
+        if updated != 1:
+            raise ValidationError(errors.NOT_CANCELLABLE, code="not_cancellable")
+        appointment.refresh_from_db()
+        _on_commit("cancelled", appointment)
+    return appointment
+
+
+def appointment_set_status(
+    *, appointment: Appointment, from_status: str, to_status: str
+) -> Appointment:
+    """Move an appointment from `from_status` to `to_status`, compare-and-swap.
+
+    Refused when the move is not allowed, or when someone else changed the status first
+    (the row no longer has `from_status`).
+    """
+    if to_status not in TRANSITIONS.get(from_status, ()):
+        raise ValidationError(
+            errors.STATUS_NOT_ALLOWED.format(
+                from_status=Status(from_status).label if from_status in Status.values else from_status,
+                to_status=Status(to_status).label if to_status in Status.values else to_status,
+            ),
+            code="transition",
+        )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                updated = Appointment.objects.filter(pk=appointment.pk, status=from_status).update(
+                    status=to_status
+                )
+        except IntegrityError as exc:  # e.g. no-show back to booked over a new booking
+            raise ValidationError(errors.SLOT_TAKEN, code="slot_taken") from exc
+        if updated != 1:
+            raise ValidationError(errors.STATUS_CHANGED, code="stale")
+        appointment.refresh_from_db()
+        _on_commit(f"status:{to_status}", appointment)
+    return appointment

@@ -1,0 +1,210 @@
+"""The slot list: working hours in the clinic's zone, minus everything that blocks time."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from bookings.models import BookingPolicy, Closure, TimeOff
+from bookings.selectors.availability import slots_available
+from clinic.models import Room
+from tests.bookings.conftest import MONDAY, NOW, TORONTO, add_hours, book, local
+from tests.conftest import make_client, make_therapist
+from treatments.models import TreatmentOption, TreatmentType
+
+pytestmark = pytest.mark.django_db
+
+
+def times(slots, therapist=None) -> list[str]:
+    return [f"{s.start:%H:%M}" for s in slots if therapist is None or s.therapist_id == therapist.pk]
+
+
+@pytest.fixture
+def option(option_60) -> TreatmentOption:
+    return TreatmentOption.objects.select_related("treatment_type").get(pk=option_60.pk)
+
+
+def test_slots_step_by_15_minutes_through_the_working_day(working_therapist, option):
+    slots = slots_available(option, MONDAY, 1, now=NOW)
+    assert times(slots)[:3] == ["09:00", "09:15", "09:30"]
+    assert times(slots)[-1] == "16:00"  # 60 minutes must fit before 17:00
+    assert all(s.end - s.start == timedelta(hours=1) for s in slots)
+    assert {s.therapist_name for s in slots} == {"Maya Chen"}
+    assert all(s.start.tzinfo.key == "America/Toronto" for s in slots)
+
+
+def test_weekday_numbers_are_iso(therapist, option):
+    add_hours(therapist, weekdays=[1])  # Monday only
+    slots = slots_available(option, MONDAY - timedelta(days=1), 3, now=NOW)
+    assert {s.start.date() for s in slots} == {MONDAY}
+
+
+def test_lunch_break_and_split_shift(therapist, option):
+    add_hours(therapist, "09:00", "12:00", weekdays=[1])
+    add_hours(therapist, "13:00", "15:00", weekdays=[1])
+    got = times(slots_available(option, MONDAY, 1, now=NOW))
+    assert "11:00" in got and "11:15" not in got and "12:30" not in got
+    assert got[-5:] == ["13:00", "13:15", "13:30", "13:45", "14:00"]
+
+
+def test_a_booking_blocks_its_time_and_its_cleanup_buffer(working_therapist, option, client_person):
+    book(client_person, option, local(MONDAY, 11))  # blocked 11:00-12:10
+    got = times(slots_available(option, MONDAY, 1, now=NOW))
+    # 10:00 would end at 11:00 and its own buffer would run into the 11:00 booking.
+    assert "09:45" in got and "10:00" not in got
+    assert "12:00" not in got and "12:15" in got
+
+
+def test_cancelled_booking_frees_its_slot(working_therapist, option, client_person):
+    from bookings.services.appointments import appointment_cancel
+
+    appointment = book(client_person, option, local(MONDAY, 11))
+    appointment_cancel(appointment=appointment, reason="Client unwell", now=NOW)
+    assert "11:00" in times(slots_available(option, MONDAY, 1, now=NOW))
+
+
+def test_time_off_and_closures_block(working_therapist, option):
+    TimeOff.objects.create(
+        therapist=working_therapist, starts_at=local(MONDAY, 12), ends_at=local(MONDAY, 14)
+    )
+    Closure.objects.create(date=MONDAY + timedelta(days=1), reason="Holiday")
+    slots = slots_available(option, MONDAY, 2, now=NOW)
+    monday = [f"{s.start:%H:%M}" for s in slots if s.start.date() == MONDAY]
+    assert "10:45" in monday and "11:00" not in monday and "13:45" not in monday and "14:00" in monday
+    assert all(s.start.date() == MONDAY for s in slots)
+
+
+def test_notice_window_and_maximum_advance(working_therapist, option):
+    now = local(MONDAY, 8, 7)
+    policy = BookingPolicy.current()
+    policy.min_notice = timedelta(hours=2)
+    policy.max_advance = timedelta(days=3)
+    policy.save()
+    slots = slots_available(option, MONDAY, 10, now=now)
+    assert times(slots)[0] == "10:15"  # first grid time at least 2 hours after 08:07
+    assert max(s.start for s in slots) <= now + timedelta(days=3)
+    assert slots[-1].start.date() == MONDAY + timedelta(days=2)  # Thursday 09:00 is past 08:07
+
+
+def test_only_active_therapists_who_offer_the_treatment(working_therapist, option):
+    elsewhere = make_therapist("Ola Nordmann", treatments=["deep-tissue"])
+    add_hours(elsewhere)
+    away = make_therapist("Inactive Ian", active=False)
+    add_hours(away)
+    assert {s.therapist_name for s in slots_available(option, MONDAY, 1, now=NOW)} == {"Maya Chen"}
+
+
+def test_inactive_option_or_treatment_has_no_slots(working_therapist, option):
+    TreatmentType.objects.filter(pk=option.treatment_type_id).update(active=False)
+    option.treatment_type.refresh_from_db()
+    assert slots_available(option, MONDAY, 1, now=NOW) == []
+
+
+def test_with_rooms_a_slot_needs_a_free_room(working_therapist, other_therapist, option, client_person):
+    add_hours(other_therapist)
+    Room.objects.create(name="Room 1")
+    book(client_person, option, local(MONDAY, 9), therapist=other_therapist)  # takes the only room
+    slots = slots_available(option, MONDAY, 1, now=NOW)
+    assert "09:00" not in times(slots, working_therapist)
+    assert "10:15" in times(slots, working_therapist)
+
+
+def test_therapist_filter(working_therapist, other_therapist, option):
+    add_hours(other_therapist, "12:00", "14:00")
+    slots = slots_available(option, MONDAY, 1, therapist=other_therapist, now=NOW)
+    assert {s.therapist_id for s in slots} == {other_therapist.pk}
+    assert times(slots)[0] == "12:00"
+
+
+def test_absurd_dates_give_no_slots_instead_of_an_error(working_therapist, option):
+    assert slots_available(option, date(1, 1, 1), 31, now=NOW) == []
+    assert slots_available(option, date(9999, 12, 31), 31, now=NOW) == []
+
+
+# -- daylight saving ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("day", "offset_hours"),
+    [(date(2026, 3, 8), -4), (date(2026, 11, 1), -5)],
+    ids=["spring-forward", "fall-back"],
+)
+def test_daylight_saving_days_keep_wall_clock_hours_and_real_lengths(
+    working_therapist, option, day, offset_hours
+):
+    now = datetime(2026, 3, 1, 12, tzinfo=TORONTO) if day.month == 3 else datetime(2026, 10, 25, 12, tzinfo=TORONTO)
+    slots = slots_available(option, day, 1, now=now)
+    assert times(slots)[0] == "09:00" and times(slots)[-1] == "16:00"
+    assert len(slots) == 29
+    for slot in slots:
+        assert slot.start.utcoffset() == timedelta(hours=offset_hours)
+        assert slot.end.astimezone(UTC) - slot.start.astimezone(UTC) == timedelta(hours=1)
+        assert slot.start.astimezone(TORONTO).time() >= time(9)
+
+
+@pytest.mark.parametrize("day", [date(2026, 3, 8), date(2026, 11, 1)], ids=["spring", "fall"])
+def test_night_shift_across_the_transition_has_true_lengths(therapist, option, day):
+    """A 00:00-06:00 shift is 5 real hours in spring and 7 in autumn: no slot invented or lost."""
+    add_hours(therapist, "00:00", "06:00")
+    now = datetime.combine(day - timedelta(days=7), time(12), tzinfo=TORONTO)
+    slots = slots_available(option, day, 1, now=now)
+    real_hours = 5 if day.month == 3 else 7
+    assert len(slots) == real_hours * 4 - 3
+    # Same-zone subtraction in Python is wall-clock; compare real time in UTC.
+    assert all(s.end.astimezone(UTC) - s.start.astimezone(UTC) == timedelta(hours=1) for s in slots)
+    assert len({s.start.astimezone(UTC) for s in slots}) == len(slots)
+    assert [s.start.timestamp() for s in slots] == sorted(s.start.timestamp() for s in slots)
+
+
+def test_booking_in_the_repeated_autumn_hour_lasts_its_real_length(therapist, option, client_person):
+    add_hours(therapist, "00:00", "06:00")
+    day = date(2026, 11, 1)
+    now = datetime(2026, 10, 25, 12, tzinfo=TORONTO)
+    second_0130 = datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=TORONTO)  # 01:30 EST
+    appointment = book(client_person, option, second_0130, therapist=therapist, now=now)
+    assert appointment.ends_at - appointment.starts_at == timedelta(hours=1)
+    assert appointment.starts_at.astimezone(TORONTO).strftime("%H:%M %z") == "01:30 -0500"
+    assert appointment.ends_at.astimezone(TORONTO).strftime("%H:%M %z") == "02:30 -0500"
+    starts = {s.start.astimezone(UTC) for s in slots_available(option, day, 1, now=now)}
+    assert datetime(2026, 11, 1, 5, 0, tzinfo=UTC) in starts  # 01:00 EDT ends before 01:30 EST
+    assert datetime(2026, 11, 1, 5, 30, tzinfo=UTC) not in starts  # its buffer would overlap
+    assert datetime(2026, 11, 1, 6, 30, tzinfo=UTC) not in starts
+
+
+def test_booking_on_the_spring_forward_day_lands_at_the_wall_clock_time(working_therapist, option, client_person):
+    day = date(2026, 3, 8)
+    now = datetime(2026, 3, 1, 12, tzinfo=TORONTO)
+    slot = slots_available(option, day, 1, now=now)[0]
+    appointment = book(client_person, option, slot.start, therapist=working_therapist, now=now)
+    assert appointment.starts_at.astimezone(TORONTO).strftime("%H:%M %z") == "09:00 -0400"
+
+
+# -- query counts -------------------------------------------------------------------------
+def _history(therapist, option, n: int) -> None:
+    from bookings.models import Appointment
+
+    client = make_client()
+    start = local(MONDAY, 9) - timedelta(days=n)
+    Appointment.objects.bulk_create(
+        Appointment(
+            client=client, therapist=therapist, treatment_type=option.treatment_type, option=option,
+            duration_minutes=60, price=option.price, source="staff", status="completed",
+            starts_at=start + timedelta(days=i), ends_at=start + timedelta(days=i, hours=1),
+            buffer_ends_at=start + timedelta(days=i, minutes=70),
+        )
+        for i in range(n)
+    )
+
+
+@pytest.mark.parametrize("history", [0, 400])
+@pytest.mark.parametrize("days", [1, 31])
+def test_selector_runs_a_constant_number_of_queries(
+    working_therapist, other_therapist, option, history, days, django_assert_max_num_queries
+):
+    add_hours(other_therapist)
+    Room.objects.create(name="Room 1")
+    TimeOff.objects.create(therapist=working_therapist, starts_at=local(MONDAY, 12), ends_at=local(MONDAY, 13))
+    _history(working_therapist, option, history)
+    with django_assert_max_num_queries(6):
+        slots_available(option, MONDAY, days, now=NOW)
+    with django_assert_max_num_queries(6):
+        slots_available(option, MONDAY, days, therapist=working_therapist, now=NOW)
