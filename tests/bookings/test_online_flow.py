@@ -202,3 +202,11 @@ def test_returning_client_sees_the_same_pages(first_slot, option_60):
     known = walk_to_review(Browser(), option_60, first_slot, email="known@example.com")
     unknown = walk_to_review(Browser(), option_60, first_slot, email="stranger@example.com")
     assert known.status_code == unknown.status_code and known.url == unknown.url
+
+
+def test_treatment_page_book_link_preselects_the_treatment(first_slot, option_60):
+    browser = Browser()
+    assert "/book/?treatment=trigger-point" in browser.get(reverse("treatments:treatment_list")).content.decode()
+    response = browser.get(url("book"), {"treatment": "trigger-point"})
+    first_option = option_60.treatment_type.options.order_by("duration_minutes").first()
+    assert response.context["form"].initial["option"] == str(first_option.pk)
