@@ -90,12 +90,13 @@ def catalogue_item_create(
     code: str,
     by: User | None,
     sort_order: int = 0,
+    active: bool = True,
     now: dt.datetime | None = None,
     **content: Any,
 ) -> ContraindicationItem:
     """Add a catalogue item with its first version. `content`: the VERSION_FIELDS and,
     optionally, `treatment_types` and `body_sites` (instances or codes)."""
-    item = ContraindicationItem(code=code, sort_order=sort_order)
+    item = ContraindicationItem(code=code, sort_order=sort_order, active=active)
     item.full_clean()
     item.save()
     _version_add(item=item, number=1, content=content, by=by, now=now)
@@ -110,8 +111,8 @@ def catalogue_item_revise(
     current. Old versions stay untouched (answers and notes refer to them). When nothing
     differs, returns the current version and adds none."""
     # Lock the item so two editors cannot both create version n+1.
-    item = ContraindicationItem.objects.select_for_update().get(pk=item.pk)
-    current = item.current_version
+    locked = ContraindicationItem.objects.select_for_update().get(pk=item.pk)
+    current = locked.current_version
     if current is None:
         raise ValidationError(ITEM_HAS_NO_VERSION)
     content: dict[str, Any] = {f: getattr(current, f) for f in VERSION_FIELDS}
@@ -124,8 +125,10 @@ def catalogue_item_revise(
     if unchanged:
         return current
     content.update(changes)
-    number = (item.versions.aggregate(n=Max("version"))["n"] or 0) + 1
-    return _version_add(item=item, number=number, content=content, by=by, now=now)
+    number = (locked.versions.aggregate(n=Max("version"))["n"] or 0) + 1
+    version = _version_add(item=locked, number=number, content=content, by=by, now=now)
+    item.current_version = version
+    return version
 
 
 def _version_add(
@@ -261,7 +264,13 @@ def answer_record(
         item = ContraindicationItem.objects.filter(code=code).first()
         if item is None:
             raise ValidationError(UNKNOWN_ITEM, params={"code": code})
-    if item.current_version_id is None:
+    # Read the pointer afresh: the caller's item may predate a catalogue edit.
+    current_version_id = (
+        ContraindicationItem.objects.filter(pk=item.pk)
+        .values_list("current_version", flat=True)
+        .get()
+    )
+    if current_version_id is None:
         raise ValidationError(ITEM_HAS_NO_VERSION)
     row = (
         ContraindicationAnswer.objects.select_for_update().filter(intake=intake, item=item).first()
@@ -273,7 +282,7 @@ def answer_record(
     )
     if row is None:
         row = ContraindicationAnswer(intake=intake, item=item)
-    row.version_id = item.current_version_id
+    row.version_id = current_version_id
     row.answer = _answer_value(answer)
     row.detail = detail
     row.answered_at = now
@@ -357,22 +366,27 @@ def consent_give(
 
 @transaction.atomic
 def consent_withdraw(
-    *, consent: Consent, by: User | None, now: dt.datetime | None = None
+    *,
+    consent: Consent,
+    by: User | None,
+    withdrawn_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> Consent:
-    """The client withdraws a consent from `now` on; the record itself stays."""
+    """The client withdraws a consent (from `withdrawn_at`, default now); the record stays."""
     now = now or timezone.now()
+    withdrawn_at = withdrawn_at or now
     fresh = Consent.objects.select_for_update().select_related("intake").get(pk=consent.pk)
     if fresh.withdrawn_at is not None:
         raise ValidationError(CONSENT_ALREADY_WITHDRAWN)
-    fresh.withdrawn_at = now
+    fresh.withdrawn_at = withdrawn_at
     fresh.full_clean()
     fresh.save(update_fields=["withdrawn_at"])
-    consent.withdrawn_at = now
+    consent.withdrawn_at = withdrawn_at
     _log(
         client=fresh.intake.client,
         obj=fresh,
         kind=ChangeKind.WITHDRAWN,
-        changes={"withdrawn_at": [None, now]},
+        changes={"withdrawn_at": [None, withdrawn_at]},
         by=by,
         now=now,
     )
