@@ -1,4 +1,7 @@
-"""The public read API (django-ninja), mounted at /api/; OpenAPI at /api/openapi.json.
+"""The public API (django-ninja), mounted at /api/; OpenAPI at /api/openapi.json.
+
+Reads: treatments and free times. Write: `POST /api/bookings`, through the same booking
+service as the public pages (`online_booking_create`), so no rule can be skipped.
 
 Bad parameters answer 400 with `{"errors": [{"field": ..., "message": ...}]}` naming
 each field, for type errors caught by ninja and for domain checks alike; never a 500.
@@ -10,13 +13,21 @@ import datetime as dt
 from typing import Annotated
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Query, Schema
+from django.utils import timezone
+from ninja import Header, NinjaAPI, Query, Schema, Status
+from ninja.decorators import decorate_view
+from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
-from bookings.selectors.availability import clinic_zone, slots_available
+from bookings import api_schemas as booking_schemas
+from bookings.selectors.availability import Slot, clinic_zone, slots_available
+from bookings.selectors.online import screening_versions
+from bookings.services import online
 from clinic.models import Therapist
+from clinic.ratelimit import rate_limited
 from treatments.models import TreatmentOption, TreatmentType
 from treatments.selectors import treatments_for_public
 
@@ -45,7 +56,7 @@ class ErrorsOut(Schema):
 
 class OptionOut(Schema):
     duration: int = Field(description="Minutes.")
-    price: str = Field(description="Decimal string, e.g. \"130.00\".")
+    price: str = Field(description='Decimal string, e.g. "130.00".')
 
 
 class TreatmentOut(Schema):
@@ -71,6 +82,37 @@ class SlotsOut(Schema):
     slots: list[SlotOut]
 
 
+class BookingOut(Schema):
+    reference: str = Field(description="The booking's reference (the appointment's public id).")
+    start: dt.datetime
+    end: dt.datetime
+    therapist: TherapistRef
+    manage_url: str = Field(description="Private link to view, move or cancel the booking.")
+    needs_clearance: bool = Field(
+        description="True when the client must bring a clinician's clearance to the visit."
+    )
+
+
+class SlotTakenOut(Schema):
+    detail: str
+    alternatives: list[SlotOut] = Field(description="The nearest free slots, as /api/slots.")
+
+
+class FindingOut(Schema):
+    code: str = Field(description="Catalogue code of the answer that led to the finding.")
+    action: str = Field(description="emergency, urgent, do-not-treat, clearance, ...")
+
+
+class RefusedOut(Schema):
+    detail: str
+    advice: list[str] = Field(description="What the client should do, in plain words.")
+    findings: list[FindingOut]
+
+
+class DetailOut(Schema):
+    detail: str
+
+
 def bad_request(request: HttpRequest, errors: list[tuple[str, str]]) -> HttpResponse:
     return api.create_response(
         request,
@@ -85,8 +127,18 @@ def validation_errors(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     errors = []
     for error in exc.errors:
         loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "body", "path")]
+        if error.get("loc", ())[:2] == ("body", BODY_PARAM):
+            loc = loc[1:]  # the handler's parameter name is not part of the request
         errors.append((".".join(loc) or "request", error.get("msg", "Invalid value.")))
     return bad_request(request, errors)
+
+
+@api.exception_handler(HttpError)
+def http_errors(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Ninja's own 400 (a body that is not JSON) in this API's 400 shape."""
+    if exc.status_code == 400:
+        return bad_request(request, [("request", BODY_NOT_JSON)])
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 @api.get("/treatments", response=list[TreatmentOut], summary="Treatments bookable online")
@@ -97,7 +149,8 @@ def treatments(request: HttpRequest):
             "name": t.name,
             "summary": t.summary,
             "options": [
-                {"duration": o.duration_minutes, "price": f"{o.price:.2f}"} for o in t.active_options
+                {"duration": o.duration_minutes, "price": f"{o.price:.2f}"}
+                for o in t.active_options
             ],
         }
         for t in treatments_for_public()
@@ -113,12 +166,17 @@ def treatments(request: HttpRequest):
 )
 def slots(
     request: HttpRequest,
-    treatment: Annotated[str, Query(description="Treatment code, from /api/treatments.", max_length=40)],
-    duration: Annotated[int, Query(description="Minutes; one of the treatment's options.", ge=1, le=1440)],
+    treatment: Annotated[
+        str, Query(description="Treatment code, from /api/treatments.", max_length=40)
+    ],
+    duration: Annotated[
+        int, Query(description="Minutes; one of the treatment's options.", ge=1, le=1440)
+    ],
     date: Annotated[dt.date, Query(description="First day, YYYY-MM-DD.")],
     days: Annotated[int, Query(description="Number of days, 1 to 31.", ge=1, le=31)],
     therapist: Annotated[
-        int | None, Query(description="A therapist id; any therapist if omitted.", ge=1, le=2**31 - 1)
+        int | None,
+        Query(description="A therapist id; any therapist if omitted.", ge=1, le=2**31 - 1),
     ] = None,
 ):
     option = (
@@ -155,3 +213,199 @@ def slots(
             for slot in slots_available(option, date, days, therapist=therapist)
         ],
     }
+
+
+# ---- POST /api/bookings ---------------------------------------------------------------
+
+BOOKING_BAD_START = (
+    "Give the start exactly as /api/slots returned it, e.g. 2026-11-23T10:00:00-05:00."
+)
+BOOKING_NAIVE_START = "The start must include its UTC offset, exactly as /api/slots returned it."
+BOOKING_UNKNOWN_TREATMENT = "There is no treatment with that code that can be booked online."
+BOOKING_UNKNOWN_DURATION = "This treatment is not offered for that many minutes."
+BOOKING_UNKNOWN_THERAPIST = "There is no therapist with that id offering this treatment."
+BOOKING_ANSWER_MISSING = "Please answer this health question with true or false."
+BOOKING_ANSWER_UNKNOWN = "This is not a question we ask."
+BOOKING_KEY_TOO_LONG = "The Idempotency-Key header must be at most 100 characters."
+BODY_PARAM = "payload"
+BODY_NOT_JSON = "The request body must be a JSON object."
+# Which request field each of the booking service's errors is about: by key, then, where
+# one key covers several fields, by message.
+_SERVICE_FIELDS = {"option": "treatment", "consents": "consents.sensitive_areas"}
+_MESSAGE_FIELDS = {
+    online.NAME_REQUIRED: "client.name",
+    online.NAME_TOO_LONG: "client.name",
+    online.EMAIL_INVALID: "client.email",
+    online.PHONE_INVALID: "client.phone",
+    online.GENERAL_CONSENT_REQUIRED: "consents.treatment",
+    online.SENSITIVE_CONSENT_REQUIRED: "consents.sensitive_areas",
+}
+
+
+def _screening_field_errors(
+    option: TreatmentOption, answers: dict[str, bool]
+) -> list[tuple[str, str]]:
+    """One error per missing or unknown answer, named like `screening.rf-bladder`."""
+    asked = screening_versions(option.treatment_type)
+    known = {v.item.code for v in asked["all"]}
+    required = [v.item.code for v in asked["red_flags"] + asked["relevant"]]
+    problems = [
+        (f"screening.{code}", BOOKING_ANSWER_MISSING) for code in required if code not in answers
+    ]
+    problems += [
+        (f"screening.{code}", BOOKING_ANSWER_UNKNOWN) for code in sorted(set(answers) - known)
+    ]
+    return problems
+
+
+def _parse_start(raw: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError({"start": [BOOKING_BAD_START]}) from None
+    if timezone.is_naive(value):
+        raise ValidationError({"start": [BOOKING_NAIVE_START]})
+    return value
+
+
+def _booking_option(payload: booking_schemas.BookingIn) -> TreatmentOption:
+    treatment = TreatmentType.objects.bookable_online().filter(code=payload.treatment).first()
+    if treatment is None:
+        raise ValidationError({"treatment": [BOOKING_UNKNOWN_TREATMENT]})
+    option = (
+        TreatmentOption.objects.select_related("treatment_type")
+        .filter(treatment_type=treatment, duration_minutes=payload.duration, active=True)
+        .first()
+    )
+    if option is None:
+        raise ValidationError({"duration": [BOOKING_UNKNOWN_DURATION]})
+    return option
+
+
+def _booking_therapist(therapist_id: int | None, option: TreatmentOption) -> Therapist | None:
+    if therapist_id is None:
+        return None
+    therapist = Therapist.objects.filter(
+        pk=therapist_id, active=True, treatment_types=option.treatment_type_id
+    ).first()
+    if therapist is None:
+        raise ValidationError({"therapist": [BOOKING_UNKNOWN_THERAPIST]})
+    return therapist
+
+
+def _service_errors(
+    exc: ValidationError, *, option: TreatmentOption, answers: dict[str, bool]
+) -> list[tuple[str, str]]:
+    """The booking service's refusal as (field, message) pairs named like the request."""
+    errors: list[tuple[str, str]] = []
+    for key, messages in exc.message_dict.items():
+        if key == "screening":
+            named = _screening_field_errors(option, answers)
+            errors += named or [("screening", m) for m in messages]
+            continue
+        for message in messages:
+            errors.append((_MESSAGE_FIELDS.get(message, _SERVICE_FIELDS.get(key, key)), message))
+    return errors
+
+
+def _slot_out(slot: Slot) -> dict:
+    zone = clinic_zone()
+    return {
+        "start": slot.start.astimezone(zone),
+        "end": slot.end.astimezone(zone),
+        "therapist": {"id": slot.therapist_id, "name": slot.therapist_name},
+    }
+
+
+@api.post(
+    "/bookings",
+    response={
+        201: BookingOut,
+        400: ErrorsOut,
+        409: SlotTakenOut,
+        422: RefusedOut,
+        429: DetailOut,
+    },
+    summary="Book an appointment",
+    description="Books one treatment option at a free start time from /api/slots, after the "
+    "health screen. 201: booked. 400: malformed input or missing answers, each field named "
+    '(a missing answer as "screening.<code>"); unknown fields are refused. 409: the time is '
+    "no longer free, with the nearest free slots. 422: the screening answers mean we cannot "
+    "book this treatment, with advice for the client. 429: too many requests from this "
+    "address. An `Idempotency-Key` header makes a repeated request return the same booking.",
+)
+@decorate_view(rate_limited("booking"))
+def create_booking(
+    request: HttpRequest,
+    payload: booking_schemas.BookingIn,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Any unique string per booking attempt (at most 100 characters).",
+        ),
+    ] = None,
+):
+    if idempotency_key is not None and len(idempotency_key) > 100:
+        return bad_request(request, [("Idempotency-Key", BOOKING_KEY_TOO_LONG)])
+    answers = dict(payload.screening)
+    try:
+        option = _booking_option(payload)
+    except ValidationError as exc:
+        return bad_request(request, [(k, m) for k, ms in exc.message_dict.items() for m in ms])
+    problems: list[tuple[str, str]] = []
+    starts_at = therapist = None
+    try:
+        starts_at = _parse_start(payload.start)
+    except ValidationError as exc:
+        problems += [("start", m) for m in exc.message_dict["start"]]
+    try:
+        therapist = _booking_therapist(payload.therapist, option)
+    except ValidationError as exc:
+        problems += [("therapist", m) for m in exc.message_dict["therapist"]]
+    if problems:
+        return bad_request(request, problems)
+    try:
+        booking = online.online_booking_create(
+            option=option,
+            starts_at=starts_at,
+            therapist=therapist,
+            details=online.ClientDetails(
+                name=payload.client.name, email=payload.client.email, phone=payload.client.phone
+            ),
+            answers=answers,
+            sensitive_consents=list(payload.consents.sensitive_areas),
+            general_consent=payload.consents.treatment,
+            policy_accepted=payload.policy_accepted,
+            idempotency_key=idempotency_key,
+        )
+    except online.ScreeningRefused as exc:
+        return Status(
+            422, {"detail": exc.messages[0], "advice": exc.advice, "findings": exc.findings}
+        )
+    except online.SlotTaken as exc:
+        return Status(
+            409,
+            {
+                "detail": exc.messages[0],
+                "alternatives": [_slot_out(slot) for slot in exc.alternatives],
+            },
+        )
+    except ValidationError as exc:
+        return bad_request(request, _service_errors(exc, option=option, answers=answers))
+    appointment = booking.appointment
+    zone = clinic_zone()
+    return Status(
+        201,
+        {
+            "reference": str(appointment.public_id),
+            "start": appointment.starts_at.astimezone(zone),
+            "end": appointment.ends_at.astimezone(zone),
+            "therapist": {
+                "id": appointment.therapist_id,
+                "name": appointment.therapist.display_name,
+            },
+            "manage_url": booking.manage_url,
+            "needs_clearance": appointment.needs_clearance,
+        },
+    )
