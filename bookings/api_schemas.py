@@ -36,18 +36,23 @@ class BookingIn(Schema):
 
     treatment: StrictStr = Field(max_length=40, examples=["trigger-point"])
     duration: StrictInt = Field(
-        description="Minutes, one of the treatment's options.", examples=[60]
+        ge=1, le=1440, description="Minutes, one of the treatment's options.", examples=[60]
     )
     start: StrictStr = Field(
         max_length=64,
         description="A slot's start exactly as /api/slots returned it (ISO 8601 with offset).",
         examples=["2026-11-23T10:00:00-05:00"],
     )
+    # Bounded so an absurd id is a 400, not an integer overflow in the database.
     therapist: StrictInt | None = Field(
-        default=None, description="Therapist id; omit or null for no preference."
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="Therapist id; omit or null for no preference.",
     )
     client: ClientIn
     screening: dict[StrictStr, StrictBool] = Field(
+        max_length=200,
         description="Answers by catalogue code: every red flag and the items relevant to "
         "the treatment must be answered.",
         examples=[{"rf-saddle-numbness": False, "rf-bladder": False}],

@@ -206,6 +206,8 @@ def test_a_do_not_treat_finding_answers_422(client, working_therapist, body):
         (lambda b: b.update(start="2026-11-23T09:00:00"), "start"),
         (lambda b: b.update(start="next monday at nine"), "start"),
         (lambda b: b.update(therapist=999999), "therapist"),
+        (lambda b: b.update(therapist=2**70), "therapist"),
+        (lambda b: b.update(duration=10**12), "duration"),
         (lambda b: b["screening"].pop("rf-bladder"), "screening.rf-bladder"),
         (lambda b: b["screening"].update({"rf-bladder": "no"}), "screening.rf-bladder"),
         (
