@@ -1,6 +1,7 @@
 from django.urls import path
 
 from bookings.views import manage, public
+from bookings.views import portal as portal_views
 from bookings.views import notes as notes_views
 
 app_name = "bookings"
@@ -19,5 +20,11 @@ urlpatterns = [
     path("manage/<str:token>/", manage.manage, name="manage"),
     path("manage/<str:token>/cancel/", manage.cancel, name="manage_cancel"),
     path("manage/<str:token>/move/", manage.move, name="manage_move"),
+    # Client portal: one-time emailed sign-in links.
+    path("portal/", portal_views.portal_start, name="portal"),
+    path("portal/sent/", portal_views.portal_sent, name="portal_sent"),
+    path("portal/sign-in/<str:token>/", portal_views.portal_sign_in, name="portal_sign_in"),
+    path("portal/bookings/", portal_views.portal_home, name="portal_home"),
+    path("portal/sign-out/", portal_views.portal_sign_out, name="portal_sign_out"),
     path("staff/notes/<uuid:public_id>/print/", notes_views.note_print, name="note_print"),
 ]

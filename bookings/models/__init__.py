@@ -12,6 +12,7 @@ from bookings.models.appointments import (
     AppointmentStatus,
 )
 from bookings.models.online import OnlineBooking as OnlineBooking
+from bookings.models.portal import PortalToken as PortalToken
 from bookings.models.schedule import BookingPolicy, Closure, TimeOff, Weekday, WorkingHours
 
 __all__ = [

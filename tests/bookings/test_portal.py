@@ -1,0 +1,301 @@
+"""The client portal: one-time emailed sign-in links and a client's own bookings."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.cache import caches
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.test import TestCase
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.models import PortalToken
+from bookings.services import portal as service
+from bookings.views.portal import PORTAL_SESSION_KEY
+from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
+
+pytestmark = pytest.mark.django_db
+
+LINK = re.compile(r"http\S+/portal/sign-in/(?P<token>[\w-]+)/")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    caches["default"].clear()
+    yield
+    caches["default"].clear()
+
+
+def request_link(client, email: str):
+    # The email goes out on commit; run those callbacks inside the test's transaction.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("bookings:portal"), {"email": email})
+
+
+def token_from_outbox() -> str:
+    match = LINK.search(mail.outbox[-1].body)
+    assert match, mail.outbox[-1].body
+    return match["token"]
+
+
+def sign_in(client, email: str):
+    request_link(client, email)
+    token = token_from_outbox()
+    return client.post(reverse("bookings:portal_sign_in", args=[token]))
+
+
+def test_a_known_email_is_sent_a_one_time_sign_in_link(client, client_person):
+    response = request_link(client, "ada@example.com")
+
+    assert response.status_code == 302
+    assert response.url == reverse("bookings:portal_sent")
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["ada@example.com"]
+    token = token_from_outbox()
+    # Only the hash is stored: the database alone cannot sign anyone in.
+    row = PortalToken.objects.get(client=client_person)
+    assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in row.token_hash
+    assert row.expires_at - row.created_at == timedelta(minutes=30)
+
+
+def test_the_email_matches_whatever_the_letter_case(client, client_person):
+    request_link(client, "  ADA@Example.COM ")
+
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["ada@example.com"]
+
+
+def test_an_unknown_email_gets_the_same_page_and_no_email(client, client_person):
+    known = request_link(client, "ada@example.com")
+    unknown = request_link(client, "nobody@example.com")
+
+    assert known.status_code == unknown.status_code == 302
+    assert known.url == unknown.url
+    assert client.get(known.url).content == client.get(unknown.url).content
+    assert len(mail.outbox) == 1
+    assert PortalToken.objects.count() == 1
+
+
+def test_a_malformed_email_is_explained_next_to_the_field(client, client_person):
+    response = request_link(client, "not an email")
+
+    assert response.status_code == 200
+    assert service.EMAIL_INVALID in response.content.decode()
+    assert 'id="error_1_id_email"' in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_opening_the_link_asks_before_signing_in_so_mail_scanners_do_not_use_it_up(
+    client, client_person
+):
+    request_link(client, "ada@example.com")
+    url = reverse("bookings:portal_sign_in", args=[token_from_outbox()])
+
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200  # still unused
+    assert PORTAL_SESSION_KEY not in client.session
+    response = client.post(url)
+
+    assert response.status_code == 302
+    assert response.url == reverse("bookings:portal_home")
+    assert client.session[PORTAL_SESSION_KEY] == client_person.pk
+
+
+def test_a_link_signs_in_only_once(client, client_person):
+    request_link(client, "ada@example.com")
+    url = reverse("bookings:portal_sign_in", args=[token_from_outbox()])
+    assert client.post(url).status_code == 302
+    client.post(reverse("bookings:portal_sign_out"))
+
+    again = client.post(url)
+    looked_at = client.get(url)
+
+    for response in (again, looked_at):
+        assert response.status_code == 410
+        assert service.LINK_INVALID in response.content.decode()
+        assert reverse("bookings:portal") in response.content.decode()  # ask for a new one
+    assert PORTAL_SESSION_KEY not in client.session
+
+
+def test_a_link_expires_after_thirty_minutes(client, client_person):
+    with time_machine.travel(NOW, tick=False):
+        request_link(client, "ada@example.com")
+    url = reverse("bookings:portal_sign_in", args=[token_from_outbox()])
+
+    with time_machine.travel(NOW + timedelta(minutes=30, seconds=1), tick=False):
+        response = client.post(url)
+
+    assert response.status_code == 410
+    assert service.LINK_INVALID in response.content.decode()
+    assert PORTAL_SESSION_KEY not in client.session
+    assert PortalToken.objects.get().used_at is None
+
+
+def test_a_link_still_works_just_before_it_expires(client, client_person):
+    with time_machine.travel(NOW, tick=False):
+        request_link(client, "ada@example.com")
+        token = token_from_outbox()
+    with time_machine.travel(NOW + timedelta(minutes=29, seconds=59), tick=False):
+        response = client.post(reverse("bookings:portal_sign_in", args=[token]))
+
+    assert response.status_code == 302
+
+
+def test_a_made_up_token_is_refused_without_an_error_page(client):
+    response = client.post(reverse("bookings:portal_sign_in", args=["made-up-token"]))
+
+    assert response.status_code == 410
+
+
+def test_the_portal_shows_only_the_signed_in_clients_appointments(
+    client, client_person, other_client, therapist, other_therapist, option_60
+):
+    add_hours(therapist)
+    add_hours(other_therapist)
+    own = book(client_person, option_60, local(MONDAY, 10), therapist)
+    book(other_client, option_60, local(MONDAY, 10), other_therapist)
+
+    sign_in(client, "ada@example.com")
+    page = client.get(reverse("bookings:portal_home")).content.decode()
+
+    assert "Maya Chen" in page
+    assert "Monday 23 November 2026, 10:00" in page  # local clinic time
+    assert own.treatment_type.name in page
+    assert "Booked" in page
+    assert "Sam Okafor" not in page  # the other client's appointment never shows
+    assert other_client.first_name not in page
+
+
+def test_upcoming_and_past_appointments_are_listed_apart(
+    client, client_person, therapist, option_60
+):
+    add_hours(therapist)
+    book(client_person, option_60, local(MONDAY, 10), therapist)
+    book(client_person, option_60, local(MONDAY + timedelta(days=7), 11), therapist)
+
+    with time_machine.travel(local(MONDAY + timedelta(days=1), 9), tick=False):
+        sign_in(client, "ada@example.com")
+        page = client.get(reverse("bookings:portal_home")).content.decode()
+
+    upcoming, past = page.split('id="past-heading"')
+    assert "Monday 30 November 2026, 11:00" in upcoming
+    assert "Monday 23 November 2026, 10:00" in past
+
+
+def test_the_portal_page_runs_in_a_fixed_number_of_queries(
+    client, client_person, therapist, option_60, django_assert_max_num_queries
+):
+    add_hours(therapist)
+    for hour in (9, 11, 13, 15):
+        book(client_person, option_60, local(MONDAY, hour), therapist)
+    sign_in(client, "ada@example.com")
+
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("bookings:portal_home"))
+    assert response.content.decode().count("Maya Chen") == 4
+
+
+def test_the_portal_needs_a_sign_in(client, client_person):
+    response = client.get(reverse("bookings:portal_home"))
+
+    assert response.status_code == 302
+    assert response.url == reverse("bookings:portal")
+
+
+def test_signing_out_ends_the_portal_session(client, client_person):
+    sign_in(client, "ada@example.com")
+    assert client.get(reverse("bookings:portal_home")).status_code == 200
+
+    response = client.post(reverse("bookings:portal_sign_out"))
+
+    assert response.status_code == 302
+    assert PORTAL_SESSION_KEY not in client.session
+    assert client.get(reverse("bookings:portal_home")).status_code == 302
+
+
+def test_a_portal_sign_in_is_not_a_staff_login(client, client_person):
+    sign_in(client, "ada@example.com")
+
+    assert "_auth_user_id" not in client.session
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_link_requests_past_the_limit_are_answered_429(client, client_person, settings):
+    settings.BOOKING_RATE_LIMIT = "3/m"
+    for _ in range(3):
+        assert request_link(client, "nobody@example.com").status_code == 302
+
+    response = request_link(client, "ada@example.com")
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "60"
+    assert mail.outbox == []  # the refused request sent nothing
+
+
+def test_the_sign_in_email_carries_no_health_or_booking_information(
+    client, client_person, therapist, option_60
+):
+    add_hours(therapist)
+    appointment = book(client_person, option_60, local(MONDAY, 10), therapist, needs_clearance=True)
+
+    request_link(client, "ada@example.com")
+
+    message = mail.outbox[0]
+    text = f"{message.subject}\n{message.body}".lower()
+    for word in ("clearance", "screening", "contraindication", "red flag", "intake", "consent"):
+        assert word not in text
+    assert appointment.treatment_type.name.lower() not in text
+    assert "maya chen" not in text
+    assert "10:00" not in text
+    assert message.alternatives == [] and message.attachments == []
+
+
+def test_token_expiry_is_enforced_by_the_database_both_ways(client_person):
+    now = timezone.now()
+    row = PortalToken(client=client_person, token_hash="a" * 64, created_at=now, expires_at=now)
+    with pytest.raises(ValidationError):
+        row.full_clean()
+    with pytest.raises(IntegrityError):
+        PortalToken.objects.create(
+            client=client_person, token_hash="b" * 64, created_at=now, expires_at=now
+        )
+
+
+def test_the_portal_lists_the_clients_sent_home_care_sheets_only(
+    client, client_person, other_client, therapist, option_60
+):
+    from bookings.models.notes import HomeCareAssignment, SessionNote
+    from treatments.models import HomeCareSheet
+
+    add_hours(therapist)
+    sheets = list(HomeCareSheet.objects.order_by("pk")[:3])
+    own = book(client_person, option_60, local(MONDAY, 10), therapist)
+    other = book(other_client, option_60, local(MONDAY, 12), therapist)
+    own_note = SessionNote.objects.create(
+        appointment=own, client=client_person, therapist=therapist
+    )
+    other_note = SessionNote.objects.create(
+        appointment=other, client=other_client, therapist=therapist
+    )
+    HomeCareAssignment.objects.create(
+        note=own_note, client=client_person, sheet=sheets[0], sent_at=timezone.now()
+    )
+    HomeCareAssignment.objects.create(note=own_note, client=client_person, sheet=sheets[1])
+    HomeCareAssignment.objects.create(
+        note=other_note, client=other_client, sheet=sheets[2], sent_at=timezone.now()
+    )
+
+    sign_in(client, "ada@example.com")
+    page = client.get(reverse("bookings:portal_home")).content.decode()
+
+    assert sheets[0].title in page
+    assert sheets[1].title not in page  # still a draft: not given to the client yet
+    assert sheets[2].title not in page  # another client's sheet
