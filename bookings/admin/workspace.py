@@ -38,12 +38,7 @@ from bookings.selectors.workspace import (
     weekly_report,
 )
 from bookings.services.appointments import appointment_cancel, appointment_set_status
-from bookings.workspace_forms import (
-    AppointmentBookForm,
-    AppointmentMoveForm,
-    CancelReasonForm,
-    TherapistOnboardForm,
-)
+from bookings.workspace_forms import CancelReasonForm, TherapistOnboardForm
 from clinic.models import Therapist
 from clinic.roles import FRONT_DESK, MANAGER, is_manager, user_roles
 
@@ -140,47 +135,6 @@ class WorkspaceAppointmentAdmin(BaseAppointmentAdmin):
         if obj.late_cancellation:
             out.append("late cancellation")
         return ", ".join(out)
-
-    # -- add and change go through the booking service ------------------------------------
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ["client", "option", "therapist", "starts_at", "room", "needs_clearance"]
-        return ["therapist", "starts_at", *self.get_readonly_fields(request, obj)]
-
-    def get_fieldsets(self, request, obj=None):
-        return [(None, {"fields": self.get_fields(request, obj)})]
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return []
-        return [
-            "client",
-            "treatment_type",
-            "duration_minutes",
-            "price",
-            "room",
-            "status",
-            "source",
-            "needs_clearance",
-            "late_cancellation",
-            "cancelled_at",
-            "cancellation_reason",
-        ]
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = AppointmentMoveForm if obj is not None else AppointmentBookForm
-        kwargs["fields"] = None
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    def save_model(self, request, obj, form, change):
-        # The service already saved inside the form's clean(); saving again would bypass it.
-        pass
-
-    def save_form(self, request, form, change):
-        return form.instance
-
-    def save_related(self, request, form, formsets, change):
-        pass
 
     # -- add form prefilled from the schedule ---------------------------------------------
     def get_changeform_initial_data(self, request):

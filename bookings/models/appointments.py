@@ -76,6 +76,9 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.CharField(max_length=240, blank=True)
+    # Set by send_reminders when it claims the appointment (a conditional update), so two
+    # overlapping runs never email the same client twice.
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = AppointmentQuerySet.as_manager()
 

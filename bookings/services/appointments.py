@@ -37,6 +37,33 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+# Staff workspace rules (issue 7): every path that checks in or moves obeys them.
+CLEARANCE_MISSING = (
+    "This appointment needs a medical clearance: record a valid clearance before checking in."
+)
+NOTE_SIGNED = "The session note of this appointment is signed; the appointment cannot be moved."
+
+
+def _check_clearance(appointment: Appointment, *, now: datetime) -> None:
+    """Refuse to check in an appointment flagged `needs_clearance` until a clearance valid
+    on its day is on record and screening no longer asks for one."""
+    current = Appointment.objects.select_related("client", "treatment_type").get(pk=appointment.pk)
+    if not current.needs_clearance:
+        return
+    from treatments.selectors import clearances_for_client, screen_client
+
+    day = current.starts_at.astimezone(clinic_zone()).date()
+    valid = [c for c in clearances_for_client(current.client) if c.is_valid_on(day)]
+    if not valid or screen_client(current.client, current.treatment_type, now=now).needs_clearance:
+        raise ValidationError(CLEARANCE_MISSING, code="needs_clearance")
+
+
+def _check_note_not_signed(appointment: Appointment) -> None:
+    note = getattr(appointment, "note", None) or getattr(appointment, "session_note", None)
+    if note is not None and getattr(note, "is_signed", False):
+        raise ValidationError(NOTE_SIGNED, code="note_signed")
+
+
 def _after_commit(event: str, appointment_id: int) -> None:
     """Side effects of a committed change (confirmation and cancellation emails).
 
@@ -198,6 +225,7 @@ def appointment_reschedule(
         )
         if current.status not in RESCHEDULABLE:
             raise ValidationError(errors.NOT_RESCHEDULABLE, code="not_reschedulable")
+        _check_note_not_signed(current)
         therapist_id = therapist.pk if therapist else current.therapist_id
         diary = _load_diary(
             option=current.option,
@@ -275,6 +303,8 @@ def appointment_set_status(
             ),
             code="transition",
         )
+    if to_status == Status.CHECKED_IN:
+        _check_clearance(appointment, now=timezone.now())
     with transaction.atomic():
         try:
             with transaction.atomic():

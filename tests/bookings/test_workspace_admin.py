@@ -304,7 +304,13 @@ def test_moving_onto_a_taken_time_from_the_change_form_is_refused(
     other = book(other_client, option_60, local(MONDAY, 14), therapist=appointment.therapist)
     client.force_login(front_desk)
     url = reverse("admin:bookings_appointment_change", args=[other.pk])
-    data = {"therapist": appointment.therapist_id, "starts_at_0": MONDAY.isoformat(), "starts_at_1": "10:00"}
+    data = {
+        "therapist": appointment.therapist_id,
+        "starts_at_0": MONDAY.isoformat(),
+        "starts_at_1": "10:00",
+        "status": "booked",
+        "cancellation_reason": "",
+    }
     response = client.post(url, data)
     assert response.status_code == 200 and "That time has just been taken." in response.content.decode()
     other.refresh_from_db()
@@ -313,3 +319,79 @@ def test_moving_onto_a_taken_time_from_the_change_form_is_refused(
     assert client.post(url, data).status_code == 302
     other.refresh_from_db()
     assert other.starts_at == local(MONDAY, 12)
+
+
+# --- Check-in needs a recorded clearance when screening asked for one ------------------------
+
+
+def test_check_in_is_refused_until_a_valid_clearance_is_recorded(
+    client, front_desk, manager, appointment, time_machine
+):
+    from datetime import date
+
+    from bookings.services.appointments import CLEARANCE_MISSING
+    from treatments.services import clearance_record
+
+    time_machine.move_to(local(MONDAY, 9, 55))
+    appointment.needs_clearance = True
+    appointment.save(update_fields=["needs_clearance"])
+    client.force_login(front_desk)
+
+    refused = run_action(client, "check_in", appointment)
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED
+    assert any(CLEARANCE_MISSING in t for t in texts(refused))
+
+    clearance_record(
+        client=appointment.client, given_by="Dr Who", given_on=date(2026, 1, 1),
+        expires_on=date(2026, 11, 22), by=manager,
+    )
+    run_action(client, "check_in", appointment)
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED  # expired the day before
+
+    clearance_record(client=appointment.client, given_by="Dr Who", given_on=date(2026, 11, 1), by=manager)
+    done = run_action(client, "check_in", appointment)
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CHECKED_IN
+    assert "Checked in 1 appointment(s)." in texts(done)
+
+
+def test_check_in_without_the_flag_needs_no_clearance(client, front_desk, appointment):
+    client.force_login(front_desk)
+    run_action(client, "check_in", appointment)
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CHECKED_IN
+
+
+def test_the_clearance_rule_is_in_the_service_for_every_path(appointment):
+    from django.core.exceptions import ValidationError
+
+    from bookings.services.appointments import CLEARANCE_MISSING, appointment_set_status
+
+    appointment.needs_clearance = True
+    appointment.save(update_fields=["needs_clearance"])
+    with pytest.raises(ValidationError, match=CLEARANCE_MISSING):
+        appointment_set_status(
+            appointment=appointment, from_status=AppointmentStatus.BOOKED, to_status=AppointmentStatus.CHECKED_IN
+        )
+
+
+def test_the_appointment_of_a_signed_note_cannot_be_moved(appointment, time_machine):
+    from django.core.exceptions import ValidationError
+
+    from bookings.models import SessionNote
+    from bookings.services.appointments import NOTE_SIGNED, appointment_reschedule
+
+    time_machine.move_to(NOW)
+    note = SessionNote.objects.create(
+        appointment=appointment, client=appointment.client, therapist=appointment.therapist
+    )
+    appointment_reschedule(appointment=appointment, starts_at=local(MONDAY, 12))  # a draft: fine
+    SessionNote.objects.filter(pk=note.pk).update(
+        status="signed", signed_at=NOW, signed_by=appointment.therapist.user
+    )
+    with pytest.raises(ValidationError, match=NOTE_SIGNED):
+        appointment_reschedule(appointment=appointment, starts_at=local(MONDAY, 14))
+    appointment.refresh_from_db()
+    assert appointment.starts_at == local(MONDAY, 12)

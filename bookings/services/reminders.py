@@ -1,0 +1,103 @@
+"""Appointment reminders: one email per appointment, even with two runs at once.
+
+Each appointment is claimed with a conditional update (`reminder_sent_at IS NULL`) before
+its email is sent; only the run whose update changed the row sends. If sending fails the
+claim is released, so the next run tries again instead of the reminder being lost.
+Reminders carry no health information: date, time, therapist, treatment, clinic contact.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.mail import send_mail
+from django.urls import NoReverseMatch
+from django.utils import timezone
+
+from bookings.models import Appointment, AppointmentStatus
+from bookings.selectors.availability import clinic_zone
+
+logger = logging.getLogger(__name__)
+
+WINDOW_NOT_POSITIVE = "The reminder window must be at least one hour."
+# Checked-in or completed appointments have started; reminding then is noise.
+REMINDABLE = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
+
+
+def _manage_url(appointment: Appointment) -> str:
+    """The client's manage link when the appointment was booked online, else ''."""
+    try:
+        booking = appointment.online_booking
+    except (ObjectDoesNotExist, AttributeError):
+        return ""
+    try:
+        return booking.manage_url
+    except (NoReverseMatch, AttributeError):
+        return ""
+
+
+def reminder_message(appointment: Appointment) -> tuple[str, str]:
+    local = appointment.starts_at.astimezone(clinic_zone())
+    when = f"{local:%A %d %B %Y} at {local:%H:%M}"
+    lines = [
+        f"Hello {appointment.client.first_name},",
+        "",
+        f"This is a reminder of your appointment at {settings.CLINIC_NAME}:",
+        "",
+        f"When: {when}",
+        f"Treatment: {appointment.treatment_type.name} ({appointment.duration_minutes} minutes)",
+        f"With: {appointment.therapist.display_name}",
+        f"Where: {settings.CLINIC_ADDRESS}",
+        "",
+    ]
+    manage = _manage_url(appointment)
+    if manage:
+        lines += [f"To change or cancel: {manage}", ""]
+    lines += [f"Questions or changes: call us on {settings.CLINIC_PHONE}.", "", settings.CLINIC_NAME]
+    subject = f"Reminder: {appointment.treatment_type.name} on {local:%a %d %b} at {local:%H:%M}"
+    return subject, "\n".join(lines)
+
+
+def reminders_due(*, now: datetime, window: timedelta):
+    return (
+        Appointment.objects.filter(
+            status__in=REMINDABLE,
+            starts_at__gt=now,
+            starts_at__lte=now + window,
+            reminder_sent_at__isnull=True,
+        )
+        .exclude(client__email="")
+        .select_related("client", "therapist", "treatment_type")
+        .order_by("starts_at")
+    )
+
+
+def reminders_send(*, window_hours: int | None = None, now: datetime | None = None) -> int:
+    """Email every client whose appointment starts within the window and was not yet
+    reminded; return how many emails this run sent."""
+    now = now or timezone.now()
+    hours = settings.REMINDER_WINDOW_HOURS if window_hours is None else window_hours
+    if hours < 1:
+        raise ValidationError(WINDOW_NOT_POSITIVE, code="window")
+    sent = 0
+    for appointment in reminders_due(now=now, window=timedelta(hours=hours)):
+        claimed = Appointment.objects.filter(
+            pk=appointment.pk, reminder_sent_at__isnull=True, status__in=REMINDABLE
+        ).update(reminder_sent_at=now)
+        if claimed != 1:
+            continue  # another run has it, or it was cancelled meanwhile
+        subject, body = reminder_message(appointment)
+        try:
+            send_mail(subject, body, None, [appointment.client.email])
+        except Exception:
+            # Release the claim so the next run retries; the id only, never the content.
+            Appointment.objects.filter(pk=appointment.pk, reminder_sent_at=now).update(
+                reminder_sent_at=None
+            )
+            logger.exception("Reminder for appointment %s could not be sent", appointment.pk)
+            continue
+        sent += 1
+    return sent
