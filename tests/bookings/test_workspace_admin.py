@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 import pytest
 from django.contrib import admin
@@ -395,3 +396,26 @@ def test_the_appointment_of_a_signed_note_cannot_be_moved(appointment, time_mach
         appointment_reschedule(appointment=appointment, starts_at=local(MONDAY, 14))
     appointment.refresh_from_db()
     assert appointment.starts_at == local(MONDAY, 12)
+
+
+def test_cancelling_from_the_admin_frees_the_slot_in_the_public_api(
+    client, settings, front_desk, appointment, time_machine
+):
+    settings.ROOT_URLCONF = "clinic.urls"
+    time_machine.move_to(NOW)
+    params = {
+        "treatment": "trigger-point", "duration": 60, "date": MONDAY.isoformat(), "days": 1,
+        "therapist": appointment.therapist_id,
+    }
+
+    def listed() -> bool:
+        starts = [s["start"] for s in client.get("/api/slots", params).json()["slots"]]
+        return any(datetime.fromisoformat(s) == local(MONDAY, 10) for s in starts)
+
+    assert not listed()
+    client.force_login(front_desk)
+    client.post(
+        reverse(CHANGELIST),
+        {"action": "cancel_with_reason", "_selected_action": [appointment.pk], "apply": "1", "reason": "phoned"},
+    )
+    assert listed()
