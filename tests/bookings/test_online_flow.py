@@ -3,6 +3,8 @@ page, screening outcomes and the manage link."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
 from django.test import Client as Browser
@@ -34,7 +36,8 @@ def open_therapist(therapist):
 
 @pytest.fixture
 def first_slot(open_therapist, option_60):
-    return slots_available(option_60, timezone.localdate(), 14)[0]
+    # Two days out: a slot right at the notice boundary could expire during the test.
+    return slots_available(option_60, timezone.localdate() + timedelta(days=2), 7)[0]
 
 
 def url(name, *args):
