@@ -28,5 +28,6 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Append-only: addenda are added, never changed; the access log is only read.
         "noteaddendum": (V, A),
         "accesslog": (V,),
+        "portaltoken": (V, A, C, D),
     },
 }
