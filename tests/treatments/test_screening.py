@@ -20,6 +20,7 @@ from treatments.screening import (
     ADVICE_DO_NOT_TREAT,
     NEEDS_CONSENT,
     ClearanceFacts,
+    TreatmentProfile,
     screen,
 )
 from treatments.selectors import catalogue_entries, screen_client, screening_context_for
@@ -399,16 +400,20 @@ def _restrictiveness(verdict) -> tuple:
     return (not verdict.allowed, referral_rank, verdict.needs_clearance, not verdict.may_start)
 
 
-@pytest.fixture(scope="module")
-def frozen_catalogue(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        from treatments.screening import TreatmentProfile
+_FROZEN: dict[str, tuple] = {}
 
+
+@pytest.fixture
+def frozen_catalogue(db):
+    """The shipped catalogue as plain values, read once inside a test's own transaction
+    (reading it outside one broke when this was the first database test to run)."""
+    if "catalogue" not in _FROZEN:
         profiles = {
             t.code: TreatmentProfile.from_treatment_type(t)
             for t in TreatmentType.objects.prefetch_related("body_sites")
         }
-        return catalogue_entries(), profiles
+        _FROZEN["catalogue"] = (catalogue_entries(), profiles)
+    return _FROZEN["catalogue"]
 
 
 @HYPOTHESIS
