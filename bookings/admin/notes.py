@@ -222,6 +222,9 @@ class SessionNoteAdmin(admin.ModelAdmin):
         return Form
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        # No model permission (front desk): 403; a note out of the rule's scope: 404.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         note = self.get_object(request, object_id)
         if note is None:
             raise Http404("No such note.")
