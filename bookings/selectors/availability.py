@@ -21,7 +21,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import IntegerField, Q, Value
+from django.db import connection
+from django.db.models import CharField, F, IntegerField, Q, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from bookings import errors
@@ -39,6 +41,33 @@ from treatments.models import TreatmentOption
 # Appointments last at most 8 hours plus a 2-hour buffer (model constraints and validators),
 # so one that overlaps a window started at most this long before it.
 LOOKBACK = timedelta(days=1)
+
+
+def _span(field: str):
+    """A datetime column for `_spans`. On SQLite it is read as its stored text: Django
+    would otherwise parse every value with a regular expression, which was most of the
+    selector's time with a thousand appointments in the window."""
+    if connection.vendor == "sqlite":
+        return Cast(field, output_field=CharField())
+    return F(field)
+
+
+def _spans(queryset) -> list[tuple]:
+    """Rows (kind, therapist, room, start, end) of a values_list queryset built with
+    `_span`, with aware UTC datetimes, without Django's per-value converters."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if connection.vendor != "sqlite":
+        return rows  # the driver returns aware datetimes
+    # SQLite holds UTC as "YYYY-MM-DD HH:MM:SS[.ffffff]"; parsing it with the offset
+    # appended is several times faster than datetime.replace(tzinfo=...).
+    parse = datetime.fromisoformat
+    return [
+        (kind, tid, room, parse(f"{start}+00:00"), parse(f"{end}+00:00"))
+        for kind, tid, room, start, end in rows
+    ]
 
 
 def clinic_zone() -> ZoneInfo:
@@ -108,7 +137,7 @@ class Diary:
         room_busy: dict[int, Intervals],
         rooms: list[int],
         closures: set[date],
-        appointments_per_day: dict[tuple[int, date], int],
+        appointment_spans: dict[int, list[tuple[datetime, datetime]]],
     ) -> None:
         self.zone = clinic_zone()
         self.now = now
@@ -125,7 +154,7 @@ class Diary:
         self.room_busy = room_busy
         self.rooms = rooms
         self.closures = closures
-        self.appointments_per_day = appointments_per_day
+        self.appointment_spans = appointment_spans
         self._intervals: dict[tuple[int, date], list[tuple[datetime, datetime]]] = {}
 
     # -- loading ------------------------------------------------------------------------
@@ -164,11 +193,16 @@ class Diary:
         ):  # query 3
             hours[tid][weekday].append((start, end))
 
-        # Time off and appointments in one query: (kind, therapist, room, start, end, day key).
+        # Time off and appointments in one query: (kind, therapist, room, start, end).
         time_off_rows = (
             TimeOff.objects.filter(therapist__in=ids, starts_at__lt=window_end, ends_at__gt=window_start)
-            .annotate(kind=Value(0, IntegerField()), room_ref=Value(None, IntegerField()))
-            .values_list("kind", "therapist_id", "room_ref", "starts_at", "ends_at")
+            .annotate(
+                kind=Value(0, IntegerField()),
+                room_ref=Value(None, IntegerField()),
+                span_start=_span("starts_at"),
+                span_end=_span("ends_at"),
+            )
+            .values_list("kind", "therapist_id", "room_ref", "span_start", "span_end")
             .order_by()
         )
         appointment_rows = (
@@ -179,8 +213,12 @@ class Diary:
             )
             .exclude(status__in=INACTIVE_STATUSES)
             .filter(Q(therapist__in=ids) | Q(room__isnull=False))
-            .annotate(kind=Value(1, IntegerField()), room_ref=Value(None, IntegerField()))
-            .values_list("kind", "therapist_id", "room_id", "starts_at", "buffer_ends_at")
+            .annotate(
+                kind=Value(1, IntegerField()),
+                span_start=_span("starts_at"),
+                span_end=_span("buffer_ends_at"),
+            )
+            .values_list("kind", "therapist_id", "room_id", "span_start", "span_end")
             .order_by()
         )
         if exclude_appointment_id is not None:
@@ -188,14 +226,12 @@ class Diary:
         off_spans: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
         busy_spans: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
         room_spans: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-        per_day: dict[tuple[int, date], int] = defaultdict(int)
-        for kind, tid, room_id, start, end in time_off_rows.union(appointment_rows, all=True):
+        for kind, tid, room_id, start, end in _spans(time_off_rows.union(appointment_rows, all=True)):
             if kind == 0:  # query 4
                 off_spans[tid].append((start, end))
                 continue
             if tid in therapists:
                 busy_spans[tid].append((start, end))
-                per_day[tid, start.astimezone(zone).date()] += 1
             if room_id is not None:
                 room_spans[room_id].append((start, end))
 
@@ -218,7 +254,7 @@ class Diary:
             room_busy={rid: Intervals(spans) for rid, spans in room_spans.items()},
             rooms=rooms,
             closures=closures,
-            appointments_per_day=per_day,
+            appointment_spans=busy_spans,
         )
 
     # -- questions ----------------------------------------------------------------------
@@ -271,7 +307,14 @@ class Diary:
                 break
         else:
             return errors.OUTSIDE_HOURS
-        blocked_end = end + self.buffer
+        return self.conflict(therapist_id, start, room_id=room_id)
+
+    def conflict(self, therapist_id: int, start: datetime, *, room_id: int | None = None) -> str | None:
+        """The second half of `refusal`: what blocks [start, end + buffer) in the diary.
+
+        `free_starts` calls this directly for grid times, which satisfy the first half
+        (notice, advance, closures, hours and grid) by construction."""
+        blocked_end = start + self.duration + self.buffer
         if self.time_off.get(therapist_id, EMPTY).overlaps(start, blocked_end):
             return errors.THERAPIST_AWAY
         if self.busy.get(therapist_id, EMPTY).overlaps(start, blocked_end):
@@ -302,13 +345,19 @@ class Diary:
                 start += self.step
 
     def free_starts(self, therapist_id: int, day: date) -> Iterator[datetime]:
+        """The grid times of a day that `refusal` accepts (the property tests check that
+        this shortcut and `refusal` agree)."""
         for start in self.candidates(therapist_id, day):
-            if self.refusal(therapist_id, start) is None:
+            if self.conflict(therapist_id, start) is None:
                 yield start
 
     def load_on(self, therapist_id: int, day: date) -> int:
         """Active appointments the therapist has on a local date (for fair assignment)."""
-        return self.appointments_per_day.get((therapist_id, day), 0)
+        return sum(
+            1
+            for start, _ in self.appointment_spans.get(therapist_id, ())
+            if start.astimezone(self.zone).date() == day
+        )
 
 
 def slots_available(
