@@ -1,8 +1,8 @@
 from django.urls import path
 
 from bookings.views import manage, public
-from bookings.views import portal as portal_views
 from bookings.views import notes as notes_views
+from bookings.views import portal as portal_views
 from bookings.views.feeds import therapist_feed
 
 app_name = "bookings"
