@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 
 @pytest.fixture(autouse=True)
-def _setup(settings):
+def _setup(settings, transactional_db):
     settings.BOOKING_RATE_LIMIT = ""
     settings.TIME_ZONE = "America/Toronto"
     add_hours(make_therapist("Maya Chen"))

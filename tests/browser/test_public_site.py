@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, screenshot
 
@@ -7,7 +8,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 def test_home_and_treatments_pages_render_at_phone_width_and_pass_axe(page, live_server):
     page.goto(live_server.url + "/")
-    assert page.get_by_role("heading", level=1).is_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert page.locator("link[href*='bootstrap']").count() == 1
     # Bootstrap really loaded from our own static files: its CSS variables are defined.
     assert page.evaluate("getComputedStyle(document.body).getPropertyValue('--bs-blue')").strip()
@@ -15,7 +16,7 @@ def test_home_and_treatments_pages_render_at_phone_width_and_pass_axe(page, live
     screenshot(page, "home-phone")
 
     page.get_by_role("link", name="Treatments").first.click()
-    assert page.get_by_role("heading", name="Trigger point therapy").is_visible()
+    expect(page.get_by_role("heading", name="Trigger point therapy")).to_be_visible()
     assert_accessible(page)
     screenshot(page, "treatments-phone")
 

@@ -25,6 +25,18 @@ CLINICAL = [
 ]
 
 
+@pytest.fixture
+def treats(therapist, intake):
+    """The therapist has an appointment with the intake's client: only a treating therapist
+    may read or change a health record (bookings' visibility rule)."""
+    from tests.bookings.conftest import MONDAY, add_hours, book, local
+    from treatments.models import TreatmentOption
+
+    add_hours(therapist)
+    option = TreatmentOption.objects.get(treatment_type__code="deep-tissue", duration_minutes=60)
+    return book(intake.client, option, local(MONDAY, 10), therapist=therapist)
+
+
 def url(model: str, view: str = "changelist", *args) -> str:
     return reverse(f"admin:treatments_{model}_{view}", args=args)
 
@@ -231,7 +243,7 @@ def test_therapist_adds_an_intake_with_answers_and_consent_through_the_admin(
 
 
 @pytest.mark.django_db
-def test_editing_an_intake_in_the_admin_keeps_history(client, therapist, intake):
+def test_editing_an_intake_in_the_admin_keeps_history(client, therapist, intake, treats):
     client.force_login(therapist.user)
     page = client.get(url("healthintake", "change", intake.pk))
     data = post_data(page) | {"allergies": "nut oils"}
@@ -242,7 +254,7 @@ def test_editing_an_intake_in_the_admin_keeps_history(client, therapist, intake)
 
 
 @pytest.mark.django_db
-def test_a_recorded_consent_can_be_withdrawn_but_not_rewritten(client, therapist, intake):
+def test_a_recorded_consent_can_be_withdrawn_but_not_rewritten(client, therapist, intake, treats):
     client.force_login(therapist.user)
     page = client.get(url("healthintake", "change", intake.pk))
     data = post_data(page) | {"consents-0-method": "written"}
