@@ -29,8 +29,15 @@ PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator:
+@pytest.fixture
+def browser(transactional_db) -> Iterator:
+    """Chromium for one test, started after the test database is ready.
+
+    Playwright runs an event loop in the test thread. Started once per session, it would be
+    running before a test's database fixture reloads the serialized catalogue after an
+    earlier transactional test's flush, and that test then sees an empty database. Starting
+    it per test, after `transactional_db`, costs about a second a test and keeps the order.
+    """
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "Chromium is missing: run `make test` as root, or apt-get install chromium"
