@@ -1,6 +1,7 @@
 """Domain error messages, raised as `ValidationError`s so tests and views can match them."""
 
 SLOT_TAKEN = "That time has just been taken."
+IN_THE_PAST = "That time has already passed."
 TOO_SOON = "That time is too soon: appointments need more notice."
 TOO_FAR_AHEAD = "That time is too far ahead to book yet."
 CLINIC_CLOSED = "The clinic is closed that day."

@@ -153,7 +153,10 @@ class AppointmentChangeForm(ServiceForm):
         changed = set(self.changed_data)
         if changed & {"therapist", "starts_at"}:
             appointment = appointment_reschedule(
-                appointment=appointment, starts_at=data["starts_at"], therapist=data["therapist"]
+                appointment=appointment,
+                starts_at=data["starts_at"],
+                therapist=data["therapist"],
+                by_staff=True,
             )
         if "status" in changed and data["status"] == Status.CANCELLED:
             appointment = appointment_cancel(

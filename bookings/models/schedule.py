@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -9,6 +10,9 @@ from django.db import models
 from django.db.models import Q
 
 from clinic.models import Therapist
+
+# How far ahead staff may book (a course of treatment is often planned months out).
+STAFF_MAX_ADVANCE = timedelta(days=366)
 
 
 class Weekday(models.IntegerChoices):
@@ -149,3 +153,12 @@ class BookingPolicy(models.Model):
         """The policy row, created with the defaults the first time it is asked for."""
         policy, _ = cls.objects.get_or_create(pk=cls.SINGLETON_ID)
         return policy
+
+    def for_staff(self) -> BookingPolicy:
+        """The windows staff book within: the notice and advance limits are for clients
+        booking online, while the front desk books same-day walk-ins and long courses. Still
+        never in the past, and the same grid, hours and overlap rules. Unsaved copy."""
+        staff = copy.copy(self)
+        staff.min_notice = timedelta(0)
+        staff.max_advance = max(self.max_advance, STAFF_MAX_ADVANCE)
+        return staff

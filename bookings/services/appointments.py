@@ -97,6 +97,8 @@ def _load_diary(
     duration_minutes: int | None = None,
 ) -> Diary:
     # Out-of-range times are refused before any date arithmetic (year 9999 overflows).
+    if starts_at < now:
+        raise ValidationError(errors.IN_THE_PAST, code="in_the_past")
     if starts_at < now + policy.min_notice:
         raise ValidationError(errors.TOO_SOON, code="too_soon")
     if starts_at > now + policy.max_advance:
@@ -154,7 +156,8 @@ def appointment_book(
 
     `therapist=None` means no preference: a free therapist who offers the treatment is
     chosen. `room=None` assigns the first free active room when the clinic has rooms.
-    Staff may book treatments that are not bookable online; the time rules are the same.
+    Staff may book treatments that are not bookable online, and book within the staff
+    windows (same day, further ahead); grid, hours and overlaps are the same for everyone.
     """
     now = now or timezone.now()
     starts_at = _check_aware(starts_at)
@@ -165,6 +168,8 @@ def appointment_book(
         if source == AppointmentSource.ONLINE and not option.treatment_type.bookable_online:
             raise ValidationError(errors.NOT_BOOKABLE_ONLINE, code="not_online")
         policy = BookingPolicy.current()
+        if source == AppointmentSource.STAFF:
+            policy = policy.for_staff()
         diary = _load_diary(
             option=option,
             starts_at=starts_at,
@@ -209,8 +214,12 @@ def appointment_reschedule(
     starts_at: datetime,
     therapist: Therapist | None = None,
     now: datetime | None = None,
+    by_staff: bool = False,
 ) -> Appointment:
     """Move an active appointment to `starts_at` (and `therapist`, when given).
+
+    `by_staff` moves within the staff windows (no minimum notice; see
+    `BookingPolicy.for_staff`); a client moving their own booking keeps the online ones.
 
     Keeps the booked duration and price; takes a free room again. The old time counts
     as free while checking the new one, so a small shift within the same hour works.
@@ -232,7 +241,7 @@ def appointment_reschedule(
             starts_at=starts_at,
             therapist_id=therapist_id,
             now=now,
-            policy=BookingPolicy.current(),
+            policy=BookingPolicy.current().for_staff() if by_staff else BookingPolicy.current(),
             exclude_appointment_id=current.pk,
             duration_minutes=current.duration_minutes,
         )

@@ -32,7 +32,8 @@ def add_hours(therapist, start: str = "09:00", end: str = "17:00", weekdays=rang
 
 
 def book(client, option, starts_at, therapist=None, **kwargs):
-    kwargs.setdefault("source", AppointmentSource.STAFF)
+    # As a client booking online: the windows the slot list shows (staff windows are wider).
+    kwargs.setdefault("source", AppointmentSource.ONLINE)
     kwargs.setdefault("now", NOW)
     return appointment_book(
         client=client, option=option, starts_at=starts_at, therapist=therapist, **kwargs

@@ -96,7 +96,9 @@ def test_online_booking_of_a_staff_only_treatment_is_refused_but_staff_may_book_
     TreatmentType.objects.filter(pk=option_60.treatment_type_id).update(bookable_online=False)
     with refused(errors.NOT_BOOKABLE_ONLINE):
         book(client_person, option_60, local(MONDAY, 9), therapist=working_therapist, source="online")
-    assert book(client_person, option_60, local(MONDAY, 9), therapist=working_therapist).pk
+    assert book(
+        client_person, option_60, local(MONDAY, 9), therapist=working_therapist, source="staff"
+    ).pk
 
 
 def test_inactive_option_is_refused(working_therapist, client_person, option_60):

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
+from bookings.demo import seed_diary
 from clinic.models import Client, Room, Therapist
 from clinic.roles import FRONT_DESK, MANAGER, THERAPIST
 from treatments.models import TreatmentType
@@ -85,9 +87,9 @@ class Command(BaseCommand):
                     email=email, defaults={"first_name": first, "last_name": last, "phone": phone}
                 )
                 clients.append(client)
-            self._seed_diary(therapists, clients)
+            booked = seed_diary(therapists=therapists, clients=clients, now=timezone.now())
 
-        self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
+        self.stdout.write(self.style.SUCCESS(f"Demo clinic ready ({booked} new appointments booked)."))
         self.stdout.write(
             "Staff login at http://127.0.0.1:8000/admin/\n"
             f"  superuser:  admin / {DEMO_PASSWORD}\n"
@@ -96,13 +98,3 @@ class Command(BaseCommand):
             f"  therapists: maya, sam, priya / {DEMO_PASSWORD}\n"
             "Public site: http://127.0.0.1:8000/   Emails clients would receive: var/mail/"
         )
-
-    def _seed_diary(self, therapists: list[Therapist], clients: list[Client]) -> None:
-        """Working hours and two weeks of appointments (scheduling engine)."""
-        try:
-            from bookings.demo import seed_diary
-        except ImportError:
-            return
-        from django.utils import timezone
-
-        seed_diary(therapists=therapists, clients=clients, now=timezone.now())
