@@ -306,6 +306,8 @@ BOOKING_RATE_LIMIT = os.environ.get("BOOKING_RATE_LIMIT", "10/m")
 # Unsigned notes older than this many hours appear in "notes to sign".
 NOTES_SIGN_WITHIN_HOURS = _env_int("NOTES_SIGN_WITHIN_HOURS", 24)
 REMINDER_WINDOW_HOURS = _env_int("REMINDER_WINDOW_HOURS", 24)
+# Therapists' private calendar feeds show client initials unless this is on.
+CALENDAR_FEED_FULL_NAMES = _env_bool("CALENDAR_FEED_FULL_NAMES", False)
 
 LOGGING = {
     "version": 1,

@@ -236,6 +236,19 @@ class SessionNoteAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), **self._note_context(request, note)}
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def history_view(self, request, object_id, extra_context=None):
+        # The history page shows who changed the note and when: a read of the record too.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        note = self.get_object(request, object_id)
+        if note is None:
+            raise Http404("No such note.")
+        services.access_record(
+            user=request.user, action=AccessAction.VIEW, obj=note, client=note.client,
+            ip=services.client_ip(request),
+        )
+        return super().history_view(request, object_id, extra_context)
+
     def _note_context(self, request, note: SessionNote) -> dict:
         on_map = {e.site_id: e for e in note.body_map.all()}
         sites = list(BodySite.objects.all())

@@ -109,7 +109,7 @@ def verdict_for_note(
 def notes_to_sign(user, *, now: datetime | None = None) -> QuerySet[SessionNote]:
     """Drafts older than NOTES_SIGN_WITHIN_HOURS that `user` should sign."""
     now = now or timezone.now()
-    hours = getattr(settings, "NOTES_SIGN_WITHIN_HOURS", 24)
+    hours = settings.NOTES_SIGN_WITHIN_HOURS
     return (
         notes_writable_by(user)
         .filter(status=NoteStatus.DRAFT, created_at__lt=now - timedelta(hours=hours))

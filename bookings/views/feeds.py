@@ -20,7 +20,7 @@ from clinic.models import Therapist
 
 def feed_summary(appointment) -> str:
     client = appointment.client
-    who = client.full_name if getattr(settings, "CALENDAR_FEED_FULL_NAMES", False) else client.initials
+    who = client.full_name if settings.CALENDAR_FEED_FULL_NAMES else client.initials
     return f"{appointment.treatment_type.name} · {who}"
 
 

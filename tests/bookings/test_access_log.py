@@ -43,8 +43,15 @@ def test_each_print_of_a_note_writes_exactly_one_record_and_is_not_cached(client
     assert b"Signed by" in response.content
 
 
+def test_each_view_of_a_note_history_writes_exactly_one_record(client, note, therapist):
+    client.force_login(therapist.user)
+    assert client.get(f"/admin/bookings/sessionnote/{note.pk}/history/").status_code == 200
+    assert reads_of(note).count() == 1
+
+
 def test_a_refused_read_leaves_no_record_and_answers_404(client, note, other_therapist):
     client.force_login(other_therapist.user)
+    assert client.get(f"/admin/bookings/sessionnote/{note.pk}/history/").status_code == 404
     assert client.get(f"/admin/bookings/sessionnote/{note.pk}/change/").status_code == 404
     assert client.get(f"/staff/notes/{note.public_id}/print/").status_code == 404
     assert not reads_of(note).exists()
