@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from bookings import errors
@@ -131,6 +131,17 @@ def _pick_therapist(diary: Diary, starts_at: datetime, room_id: int | None) -> i
     return min(free, key=lambda tid: (diary.load_on(tid, day), diary.therapists[tid], tid))
 
 
+# PostgreSQL's SQLSTATE for a deadlock. Two transactions inserting overlapping rows at the
+# same moment can each wait on the other inside the exclusion constraint's check; the
+# server then aborts one of them. That one has lost the race exactly as if the constraint
+# had refused it, so it gets the same answer instead of an OperationalError (a 500).
+DEADLOCK_DETECTED = "40P01"
+
+
+def _is_deadlock(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
+
+
 def _save_guarded(appointment: Appointment, **save_kwargs) -> None:
     """Validate the row and save it; the database's overlap guard becomes SLOT_TAKEN."""
     appointment.full_clean()
@@ -138,6 +149,10 @@ def _save_guarded(appointment: Appointment, **save_kwargs) -> None:
         with transaction.atomic():
             appointment.save(**save_kwargs)
     except IntegrityError as exc:
+        raise ValidationError(errors.SLOT_TAKEN, code="slot_taken") from exc
+    except OperationalError as exc:
+        if not _is_deadlock(exc):
+            raise
         raise ValidationError(errors.SLOT_TAKEN, code="slot_taken") from exc
 
 
