@@ -3,7 +3,8 @@
 Each appointment is claimed with a conditional update (`reminder_sent_at IS NULL`) before
 its email is sent; only the run whose update changed the row sends. If sending fails the
 claim is released, so the next run tries again instead of the reminder being lost.
-Reminders carry no health information: date, time, therapist, treatment, clinic contact.
+The email is the shared client email (`bookings.emails`, kind "reminder"): date, time,
+therapist, treatment, clinic contact, a calendar file, and no health information.
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.core.mail import send_mail
-from django.urls import NoReverseMatch
 from django.utils import timezone
 
+from bookings.emails import send_client_email
 from bookings.models import Appointment, AppointmentStatus
-from bookings.selectors.availability import clinic_zone
 
 logger = logging.getLogger(__name__)
 
@@ -27,38 +26,12 @@ WINDOW_NOT_POSITIVE = "The reminder window must be at least one hour."
 REMINDABLE = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
 
 
-def _manage_url(appointment: Appointment) -> str:
-    """The client's manage link when the appointment was booked online, else ''."""
+def _manage_url(appointment: Appointment) -> str | None:
+    """The client's manage link when the appointment was booked online."""
     try:
-        booking = appointment.online_booking
-    except (ObjectDoesNotExist, AttributeError):
-        return ""
-    try:
-        return booking.manage_url
-    except (NoReverseMatch, AttributeError):
-        return ""
-
-
-def reminder_message(appointment: Appointment) -> tuple[str, str]:
-    local = appointment.starts_at.astimezone(clinic_zone())
-    when = f"{local:%A %d %B %Y} at {local:%H:%M}"
-    lines = [
-        f"Hello {appointment.client.first_name},",
-        "",
-        f"This is a reminder of your appointment at {settings.CLINIC_NAME}:",
-        "",
-        f"When: {when}",
-        f"Treatment: {appointment.treatment_type.name} ({appointment.duration_minutes} minutes)",
-        f"With: {appointment.therapist.display_name}",
-        f"Where: {settings.CLINIC_ADDRESS}",
-        "",
-    ]
-    manage = _manage_url(appointment)
-    if manage:
-        lines += [f"To change or cancel: {manage}", ""]
-    lines += [f"Questions or changes: call us on {settings.CLINIC_PHONE}.", "", settings.CLINIC_NAME]
-    subject = f"Reminder: {appointment.treatment_type.name} on {local:%a %d %b} at {local:%H:%M}"
-    return subject, "\n".join(lines)
+        return appointment.online_booking.manage_url
+    except ObjectDoesNotExist:
+        return None
 
 
 def reminders_due(*, now: datetime, window: timedelta):
@@ -70,7 +43,7 @@ def reminders_due(*, now: datetime, window: timedelta):
             reminder_sent_at__isnull=True,
         )
         .exclude(client__email="")
-        .select_related("client", "therapist", "treatment_type")
+        .select_related("client", "therapist", "treatment_type", "online_booking")
         .order_by("starts_at")
     )
 
@@ -89,9 +62,8 @@ def reminders_send(*, window_hours: int | None = None, now: datetime | None = No
         ).update(reminder_sent_at=now)
         if claimed != 1:
             continue  # another run has it, or it was cancelled meanwhile
-        subject, body = reminder_message(appointment)
         try:
-            send_mail(subject, body, None, [appointment.client.email])
+            send_client_email("reminder", appointment, manage_url=_manage_url(appointment))
         except Exception:
             # Release the claim so the next run retries; the id only, never the content.
             Appointment.objects.filter(pk=appointment.pk, reminder_sent_at=now).update(

@@ -61,6 +61,8 @@ def test_reminder_has_the_practical_details_and_no_health_information(
     assert "Maya Chen" in text and "Trigger point therapy" in text
     assert settings.CLINIC_ADDRESS in text and settings.CLINIC_PHONE in text
     assert SENTINEL not in text and "clearance" not in text.lower()
+    (name, ics, _mime), = message.attachments
+    assert name == "appointment.ics" and "BEGIN:VCALENDAR" in ics and SENTINEL not in ics
 
 
 def test_only_appointments_inside_the_window_that_are_still_on_are_reminded(
@@ -79,7 +81,7 @@ def test_only_appointments_inside_the_window_that_are_still_on_are_reminded(
 
 
 def test_a_failed_send_releases_the_claim_for_the_next_run(monday):
-    with mock.patch("bookings.services.reminders.send_mail", side_effect=OSError("smtp down")):
+    with mock.patch("bookings.services.reminders.send_client_email", side_effect=OSError("smtp down")):
         assert reminders_send(now=EARLY_MONDAY) == 0
     assert not Appointment.objects.filter(reminder_sent_at__isnull=False).exists()
     assert reminders_send(now=EARLY_MONDAY) == 3
