@@ -30,6 +30,7 @@ from django.utils.http import urlencode
 
 from bookings.models import Appointment, AppointmentStatus
 from bookings.selectors.availability import clinic_zone
+from bookings.selectors.calendar import calendar_page_context
 from bookings.selectors.workspace import (
     appointments_for_therapist_day,
     monday_of,
@@ -222,6 +223,7 @@ class WorkspaceAppointmentAdmin(BaseAppointmentAdmin):
         return [
             path("schedule/", wrap(self.schedule_view), name="bookings_appointment_schedule"),
             path("schedule/week/", wrap(self.week_view), name="bookings_appointment_week"),
+            path("calendar/", wrap(self.calendar_view), name="bookings_appointment_calendar"),
             path("my-day/", wrap(self.my_day_view), name="bookings_appointment_my_day"),
             path("reports/", wrap(self.reports_view), name="bookings_appointment_reports"),
             path("export.csv", wrap(self.export_view), name="bookings_appointment_export"),
@@ -258,6 +260,18 @@ class WorkspaceAppointmentAdmin(BaseAppointmentAdmin):
                 add_url=reverse("admin:bookings_appointment_add"),
                 can_add=self.has_add_permission(request),
             ),
+        )
+
+    def calendar_view(self, request: HttpRequest) -> HttpResponse:
+        """The interactive calendar; the server-rendered day schedule stays its fallback."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate(timezone.now(), clinic_zone())
+        day = _parse_day(request.GET.get("date"), today)
+        return TemplateResponse(
+            request,
+            "admin/bookings/calendar.html",
+            self._context(request, "Calendar", **calendar_page_context(request.user, day)),
         )
 
     def week_view(self, request: HttpRequest) -> HttpResponse:
@@ -469,6 +483,7 @@ def _workspace_index(request, extra_context=None):
 
 
 WORKSPACE_LINKS = [
+    ("Calendar", "admin:bookings_appointment_calendar", "view"),
     ("Schedule (day)", "admin:bookings_appointment_schedule", "view"),
     ("Schedule (week)", "admin:bookings_appointment_week", "view"),
     ("My day", "admin:bookings_appointment_my_day", "therapist"),
