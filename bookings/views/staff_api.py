@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.security import django_auth
 
 from bookings.models import Appointment, AppointmentSource
@@ -146,8 +146,8 @@ def _time(raw: str) -> dt.datetime:
         raise StaffError(400, BAD_TIME) from None
 
 
-def _refused(exc: ValidationError) -> tuple[int, dict]:
-    return 409, {"detail": " ".join(exc.messages)}
+def _refused(exc: ValidationError) -> Status:
+    return Status(409, {"detail": " ".join(exc.messages)})
 
 
 def _out(a: Appointment) -> dict:
@@ -291,7 +291,7 @@ def book(request: HttpRequest, payload: BookIn):
             )
     except ValidationError as exc:
         return _refused(exc)
-    return 201, _out(appointment)
+    return Status(201, _out(appointment))
 
 
 @router.post(
@@ -314,7 +314,7 @@ def move(request: HttpRequest, appointment_id: Id, payload: MoveIn):
         )
     except ValidationError as exc:
         return _refused(exc)
-    return 200, _out(moved)
+    return Status(200, _out(moved))
 
 
 @router.post(
@@ -331,7 +331,7 @@ def set_status(request: HttpRequest, appointment_id: Id, payload: StatusIn):
         )
     except ValidationError as exc:
         return _refused(exc)
-    return 200, _out(changed)
+    return Status(200, _out(changed))
 
 
 @router.post(
@@ -348,5 +348,5 @@ def cancel(request: HttpRequest, appointment_id: Id, payload: CancelIn):
         )
     except ValidationError as exc:
         return _refused(exc)
-    return 200, _out(cancelled)
+    return Status(200, _out(cancelled))
 

@@ -107,6 +107,19 @@
     return parts.concat(p.flags).join(", ");
   }
 
+  // EventCalendar marks its grid up as an ARIA table whose rows hold more than cells, which
+  // screen readers then misread; the grid becomes plain layout, and each appointment is a
+  // labelled button instead. Its arrow buttons get names.
+  function tidyAria() {
+    el.querySelectorAll("[role=table],[role=rowgroup],[role=row],[role=cell],[role=columnheader]").forEach((n) => {
+      ["role", "aria-colindex", "aria-rowindex", "aria-colcount", "aria-rowcount"].forEach((a) => n.removeAttribute(a));
+    });
+    const prev = el.querySelector("button.ec-prev");
+    const next = el.querySelector("button.ec-next");
+    if (prev) prev.setAttribute("aria-label", mode === "week" ? "Previous week" : "Previous day");
+    if (next) next.setAttribute("aria-label", mode === "week" ? "Next week" : "Next day");
+  }
+
   const ec = EventCalendar.create(el, {
     view: modes[mode].view,
     date: setup.date,
@@ -143,6 +156,9 @@
         },
       },
     ],
+    viewDidMount: () => setTimeout(tidyAria),
+    datesSet: () => setTimeout(tidyAria),
+    eventAllUpdated: tidyAria,
     eventContent(info) {
       const p = info.event.extendedProps;
       if (info.event.display === "background") {
