@@ -78,6 +78,9 @@ def event(page, client_name: str):
 
 
 def drag(page, source, target: tuple[float, float]) -> None:
+    # After a move the calendar redraws its blocks: wait until this one is settled.
+    page.wait_for_load_state("networkidle")
+    source.wait_for()
     box = source.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 6)
     page.mouse.down()
