@@ -40,6 +40,7 @@ from bookings.selectors.workspace import (
 from bookings.services.appointments import appointment_cancel, appointment_set_status
 from bookings.workspace_forms import CancelReasonForm, TherapistOnboardForm
 from clinic.models import Therapist
+from clinic.redirects import safe_next
 from clinic.roles import FRONT_DESK, MANAGER, is_manager, user_roles
 
 Status = AppointmentStatus
@@ -379,7 +380,7 @@ class WorkspaceAppointmentAdmin(BaseAppointmentAdmin):
         with transaction.atomic():
             Therapist.objects.filter(pk=therapist.pk).update(calendar_token=uuid.uuid4())
         self.message_user(request, "The calendar feed link was reset; the old link no longer works.")
-        return HttpResponseRedirect(request.POST.get("next") or reverse("admin:bookings_appointment_my_day"))
+        return HttpResponseRedirect(safe_next(request, reverse("admin:bookings_appointment_my_day")))
 
 
 def _has_feed_url() -> bool:
