@@ -3,7 +3,12 @@ from django.db.models.signals import post_migrate
 
 
 def _grant_roles(sender, using="default", **kwargs) -> None:
-    from clinic.roles import AUTH_ROLE_PERMISSIONS, ROLE_PERMISSIONS, SIGN_IN_ROLE_PERMISSIONS, grant
+    from clinic.roles import (
+        AUTH_ROLE_PERMISSIONS,
+        ROLE_PERMISSIONS,
+        SIGN_IN_ROLE_PERMISSIONS,
+        grant,
+    )
 
     grant(sender.label, ROLE_PERMISSIONS, using=using)
     grant("auth", AUTH_ROLE_PERMISSIONS, using=using)
