@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -16,29 +16,11 @@ from bookings.models.plans import default_collect_at
 from bookings.services.plans import (
     SAME_PLAN_OVERLAP,
     PlanConflict,
-    PlanSpec,
     plan_book,
     plan_schedule,
 )
-from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
+from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local, spec_for
 from tests.conftest import make_client
-
-
-def spec_for(client, therapist, option, **overrides) -> PlanSpec:
-    values = dict(
-        client=client,
-        therapist=therapist,
-        option=option,
-        goal="Sit through a work meeting without leg pain",
-        sessions=8,
-        interval_days=7,
-        weekday=1,
-        start_time=time(10, 0),
-        first_date=MONDAY,
-        measures=("nprs", "rmdq"),
-    )
-    values.update(overrides)
-    return PlanSpec(**values)
 
 
 @pytest.fixture
