@@ -30,6 +30,7 @@ from django.utils.http import urlencode
 
 from bookings.models import Appointment, AppointmentStatus
 from bookings.selectors.availability import clinic_zone
+from bookings.selectors.plans import outcome_report
 from bookings.selectors.workspace import (
     appointments_for_therapist_day,
     monday_of,
@@ -337,7 +338,10 @@ class WorkspaceAppointmentAdmin(BaseAppointmentAdmin):
         return TemplateResponse(
             request,
             "admin/bookings/reports.html",
-            self._context(request, "Weekly report", rows=rows, first=first, weeks=weeks),
+            self._context(
+                request, "Weekly report", rows=rows, first=first, weeks=weeks,
+                outcomes=outcome_report(),
+            ),
         )
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
