@@ -156,24 +156,29 @@ class Series:
 
 
 def _series(responses: list[OutcomeResponse], labels: dict[int, str]) -> list[Series]:
-    by_instrument: dict[str, list[OutcomeResponse]] = defaultdict(list)
-    for response in responses:
-        if response.score is not None:
-            by_instrument[response.instrument].append(response)
+    # (when, label, score) per instrument; unscored responses have nothing to plot.
+    by_instrument: dict[str, list[tuple[datetime, str, Decimal]]] = defaultdict(list)
+    for r in responses:
+        if r.score is None:
+            continue
+        label = (labels.get(r.appointment_id) if r.appointment_id else None) or (
+            f"{timezone.localtime(r.submitted_at):%b %d}"
+        )
+        by_instrument[r.instrument].append((r.submitted_at, label, r.score))
     result = []
     for code, instrument in INSTRUMENTS.items():
-        rows = sorted(by_instrument.get(code, []), key=lambda r: r.submitted_at)
+        rows = sorted(by_instrument.get(code, []), key=lambda row: row[0])
         if not rows:
             continue
-        baseline = rows[0].score
+        baseline = rows[0][2]
         points = [
             Point(
-                label=labels.get(r.appointment_id) or f"{timezone.localtime(r.submitted_at):%b %d}",
-                when=r.submitted_at,
-                score=r.score,
-                change=instrument.change(baseline, r.score) if i else None,
+                label=label,
+                when=when,
+                score=score,
+                change=instrument.change(baseline, score) if i else None,
             )
-            for i, r in enumerate(rows)
+            for i, (when, label, score) in enumerate(rows)
         ]
         step = instrument.threshold_at(baseline)
         threshold = baseline - step if instrument.lower_is_better else baseline + step
@@ -212,7 +217,7 @@ def chart_svg(series: Series, *, chart_id: str) -> str:
     left, top, step, plot_h = 44, 14, 64, 160
     width, height = left + 24 + step * max(n - 1, 1), top + plot_h + 40
 
-    def y(score: Decimal) -> float:
+    def y(score: Decimal | int) -> float:
         return round(top + (hi - float(score)) * plot_h / (hi - lo), 1)
 
     def x(i: int) -> int:
@@ -251,7 +256,7 @@ def chart_svg(series: Series, *, chart_id: str) -> str:
             f'r="{6 if reached else 4}" fill="{"#1e8449" if reached else "#1f618d"}">'
             f"<title>{label}: {score}</title></circle>"
         )
-        if reached:
+        if point.change is not None and reached:
             parts.append(
                 f'<text class="reached" x="{cx + 8}" y="{cy - 6}" font-size="10" font-weight="bold" '
                 f'fill="#1e8449">{point.change.points.normalize():+f}</text>'
@@ -294,8 +299,9 @@ def outcome_report() -> OutcomeReport:
     for response in OutcomeResponse.objects.filter(plan__isnull=False, score__isnull=False).only(
         "plan_id", "client_id", "instrument", "score", "submitted_at", "appointment_id"
     ):
-        by_plan[response.plan_id].append(response)
-        client_of[response.plan_id] = response.client_id
+        if response.plan_id is not None:
+            by_plan[response.plan_id].append(response)
+            client_of[response.plan_id] = response.client_id
     measured, improved = set(), set()
     for plan_id, responses in by_plan.items():
         for series in _series(responses, {}):
