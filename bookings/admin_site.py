@@ -29,7 +29,9 @@ from django.utils.translation import gettext_lazy
 
 from bookings.models import Appointment, SessionNote
 from bookings.selectors.availability import clinic_zone
+from bookings.selectors.calendar import calendar_page_context
 from bookings.selectors.notes import notes_to_sign
+from bookings.selectors.plans import outcome_report
 from bookings.selectors.workspace import (
     appointments_for_therapist_day,
     monday_of,
@@ -87,6 +89,7 @@ class ClinicAdminSite(admin.AdminSite):
         links = []
         if self._may_view_appointments(request):
             links += [
+                ("Calendar", reverse("admin:bookings_appointment_calendar")),
                 ("Schedule (day)", reverse("admin:bookings_appointment_schedule")),
                 ("Schedule (week)", reverse("admin:bookings_appointment_week")),
             ]
@@ -132,6 +135,7 @@ class ClinicAdminSite(admin.AdminSite):
         workspace: list[URLPattern] = [
             path("bookings/appointment/schedule/", wrap(self.schedule_view), name="bookings_appointment_schedule"),
             path("bookings/appointment/schedule/week/", wrap(self.week_view), name="bookings_appointment_week"),
+            path("bookings/appointment/calendar/", wrap(self.calendar_view), name="bookings_appointment_calendar"),
             path("bookings/appointment/my-day/", wrap(self.my_day_view), name="bookings_appointment_my_day"),
             path("bookings/appointment/reports/", wrap(self.reports_view), name="bookings_appointment_reports"),
             path(
@@ -177,6 +181,18 @@ class ClinicAdminSite(admin.AdminSite):
                 add_url=reverse("admin:bookings_appointment_add"),
                 can_add=self.get_model_admin(Appointment).has_add_permission(request),
             ),
+        )
+
+    def calendar_view(self, request: HttpRequest) -> HttpResponse:
+        """The interactive calendar; the server-rendered day schedule stays its fallback."""
+        if not self._may_view_appointments(request):
+            raise PermissionDenied
+        today = timezone.localdate(timezone.now(), clinic_zone())
+        day = parse_day(request.GET.get("date"), today)
+        return TemplateResponse(
+            request,
+            "admin/bookings/calendar.html",
+            self._context(request, "Calendar", **calendar_page_context(request.user, day)),
         )
 
     def week_view(self, request: HttpRequest) -> HttpResponse:
@@ -251,7 +267,10 @@ class ClinicAdminSite(admin.AdminSite):
         return TemplateResponse(
             request,
             "admin/bookings/reports.html",
-            self._context(request, "Weekly report", rows=rows, first=first, weeks=weeks),
+            self._context(
+                request, "Weekly report", rows=rows, first=first, weeks=weeks,
+                outcomes=outcome_report(),
+            ),
         )
 
     def onboard_view(self, request: HttpRequest) -> HttpResponse:
