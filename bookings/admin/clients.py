@@ -17,6 +17,7 @@ from django.utils import timezone
 from bookings.models import Appointment
 from bookings.models.notes import AccessAction
 from bookings.selectors.notes import progress_for_client
+from bookings.selectors.plans import charts, client_series
 from bookings.selectors.visibility import can_read_client_record, clinical_scope
 from bookings.services.notes import access_record, client_ip
 from bookings.services.privacy import client_export
@@ -125,6 +126,7 @@ class ClientAdmin(BaseClientAdmin):
                 clinical=True,
                 intake=intake,
                 progress=progress_for_client(client),
+                outcome_charts=charts(client_series(client), prefix="client"),
             )
             access_record(
                 user=request.user, action=AccessAction.VIEW, obj=client, client=client,

@@ -25,6 +25,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import models
+from django.db.models import ForeignObjectRel
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -48,18 +49,16 @@ def exported_relations() -> list[tuple[type[models.Model], str, type[models.Mode
     Breadth first from Client over reverse foreign keys and one-to-ones (hidden ones too,
     such as the access log's), staying inside our apps."""
     out: list[tuple[type[models.Model], str, type[models.Model]]] = []
-    seen = {Client}
+    seen: set[type[models.Model]] = {Client}
     frontier: list[type[models.Model]] = [Client]
     for _ in range(MAX_DEPTH):
         nxt: list[type[models.Model]] = []
         for parent in frontier:
             for rel in parent._meta.get_fields(include_hidden=True):
-                if not (rel.is_relation and rel.auto_created and not rel.concrete):
-                    continue
-                if rel.many_to_many:
+                if not isinstance(rel, ForeignObjectRel) or rel.many_to_many:
                     continue
                 model = rel.related_model
-                if model._meta.app_label not in OUR_APPS or model in seen:
+                if not isinstance(model, type) or model._meta.app_label not in OUR_APPS or model in seen:
                     continue
                 seen.add(model)
                 out.append((model, rel.field.name, parent))

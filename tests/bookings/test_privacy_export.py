@@ -19,8 +19,8 @@ from django.utils import timezone
 from bookings.models import AccessLog, Appointment, AppointmentSource, AppointmentStatus
 from bookings.models.notes import AccessAction
 from bookings.services import notes as note_services
-from bookings.views.portal import PORTAL_SESSION_KEY
 from bookings.services.privacy import collect, exported_relations
+from bookings.views.portal import PORTAL_SESSION_KEY
 from clinic.models import Client
 from treatments import services as treatment_services
 from treatments.models import HomeCareSheet
