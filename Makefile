@@ -48,6 +48,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 
 bench: install
+	$(BIN)/python bench/web.py
 	$(DEMO_ENV) $(BIN)/python bench/slots.py
 
 clean:
