@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from bookings.admin.workspace import _csv_response
+from bookings.admin.appointments import _csv_response
 from bookings.models import Appointment
 from tests.bookings.conftest import NOW, local, make_history
 from tests.conftest import make_client, make_therapist, text_of
@@ -28,7 +28,7 @@ def rows_of(response) -> list[list[str]]:
 
 def expected_rows(appointments) -> list[list[str]]:
     """The rows as the export wrote them before it streamed (one model per row)."""
-    from bookings.admin.workspace import CSV_HEADER
+    from bookings.admin.appointments import CSV_HEADER
     from bookings.selectors.availability import clinic_zone
 
     zone = clinic_zone()
