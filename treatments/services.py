@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from clinic.models import Client
+from clinic.validation import validate_row
 from treatments.models import (
     AnswerValue,
     BodySite,
@@ -173,7 +174,6 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
-@transaction.atomic
 def intake_get_or_create(
     *, client: Client, by: User | None, now: dt.datetime | None = None
 ) -> HealthIntake:
@@ -182,10 +182,12 @@ def intake_get_or_create(
     if intake is not None:
         return intake
     now = now or timezone.now()
-    intake = HealthIntake(client=client, created_at=now)
-    intake.full_clean()
-    intake.save()
-    _log(client=client, obj=intake, kind=ChangeKind.CREATED, changes={}, by=by, now=now)
+    with transaction.atomic():
+        intake = HealthIntake(client=client, created_at=now)
+        # One intake per client is the database's rule (a race ends in IntegrityError).
+        validate_row(intake, trusted=["client"])
+        intake.save()
+        _log(client=client, obj=intake, kind=ChangeKind.CREATED, changes={}, by=by, now=now)
     return intake
 
 
@@ -365,11 +367,7 @@ def answers_record(
         # The related rows were just read (or are the caller's saved intake and user), and
         # the one-answer-per-item rule is the database's: validating them again would cost
         # a query per answer. `clean()` still checks the version belongs to the item.
-        row.full_clean(
-            exclude=["intake", "item", "version", "recorded_by"],
-            validate_unique=False,
-            validate_constraints=False,
-        )
+        validate_row(row, trusted=["intake", "item", "version", "recorded_by"])
         (new_rows if created else changed_rows).append(row)
         rows.append(row)
         after = {"answer": row.answer, "detail": row.detail, "version": row.version_id}
@@ -421,7 +419,7 @@ def consent_give(
         expires_at=expires_at,
         recorded_by=by,
     )
-    consent.full_clean()
+    validate_row(consent, trusted=["intake", "recorded_by"])
     consent.save()
     changes = {
         "kind": [None, consent.kind],
