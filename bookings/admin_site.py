@@ -24,7 +24,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy
 
 from bookings.models import Appointment, SessionNote
@@ -42,6 +42,7 @@ from bookings.selectors.workspace import (
 from bookings.services.therapists import therapist_onboard, therapist_reset_feed
 from bookings.workspace_forms import TherapistOnboardForm
 from clinic.models import Therapist
+from clinic.redirects import safe_next
 from clinic.roles import FRONT_DESK, MANAGER, is_manager, user_roles
 
 MY_DAY_IS_FOR_THERAPISTS = "My day is for therapists; here is the whole schedule."
@@ -299,10 +300,7 @@ class ClinicAdminSite(admin.AdminSite):
             return redirect(my_day)
         therapist_reset_feed(therapist=therapist)
         messages.info(request, FEED_RESET)
-        target = request.POST.get("next") or my_day
-        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-            target = my_day
-        return HttpResponseRedirect(target)
+        return HttpResponseRedirect(safe_next(request, my_day))
 
     def notes_to_sign_view(self, request: HttpRequest) -> HttpResponse:
         if not self.get_model_admin(SessionNote).has_view_permission(request):
