@@ -44,8 +44,12 @@ demo: install
 test: install-dev browser
 	$(BIN)/pytest -q
 
+# ruff; the layers contract clinic <- treatments <- bookings; mypy with django-stubs on the
+# services, selectors and rules (the files are listed in pyproject.toml).
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(DEMO_ENV) $(BIN)/mypy
 
 bench: install
 	$(BIN)/python bench/web.py

@@ -186,7 +186,7 @@ def calendar_range(start: date, end: date, *, view: str, user) -> dict[str, Any]
                     "phone": a.client.phone,
                     "therapist": a.therapist.display_name,
                     "therapistId": a.therapist_id,
-                    "room": a.room.name if a.room_id else "",
+                    "room": a.room.name if a.room is not None else "",
                     "treatment": a.treatment_type.name,
                     "minutes": a.duration_minutes,
                     "optionId": a.option_id,
@@ -212,15 +212,15 @@ def calendar_range(start: date, end: date, *, view: str, user) -> dict[str, Any]
             for tid in therapist_ids:
                 events.extend(_shade(tid, day, hours[tid][day.isoweekday()]))
             day += timedelta(days=1)
-        for pk, tid, s, e in TimeOff.objects.filter(
+        for pk, tid, off_start, off_end in TimeOff.objects.filter(
             therapist__in=therapist_ids, starts_at__lt=window_end, ends_at__gt=window_start
         ).values_list("pk", "therapist_id", "starts_at", "ends_at"):  # query 5
             events.append(
                 {
                     "id": f"away-{pk}",
                     "resourceIds": [f"t{tid}"],
-                    "start": floating(max(s, window_start)),
-                    "end": floating(min(e, window_end)),
+                    "start": floating(max(off_start, window_start)),
+                    "end": floating(min(off_end, window_end)),
                     "display": "background",
                     "title": "Away",
                     "classNames": ["cal-away"],

@@ -213,7 +213,7 @@ def pain_chart_svg(visits: tuple[Visit, ...]) -> str:
                 f'<circle cx="{x}" cy="{y(v.pain_after)}" r="4" fill="#1e8449">'
                 f"<title>{label}: after {v.pain_after}</title></circle>"
             )
-        if v.change is not None:
+        if v.change is not None and v.pain_before is not None and v.pain_after is not None:
             cls = "meaningful" if v.meaningful else "small"
             stroke = 'stroke="#1f618d" stroke-width="4"' if v.meaningful else 'stroke="#999" stroke-width="1.5"'
             parts.append(
