@@ -99,6 +99,8 @@ def prepare(db: str) -> dict:
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.utils import timezone
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from bookings.models import Closure
     from bookings.views.public import SESSION_KEY as FLOW_KEY
@@ -126,11 +128,14 @@ def prepare(db: str) -> dict:
         return store.session_key
 
     manager = User.objects.get(username=dataset.MANAGER_USERNAME)
+    # Signed in with a verified second factor, as a manager is after the code page.
+    device, _ = TOTPDevice.objects.get_or_create(user=manager, name="bench", defaults={"confirmed": True})
     staff = session(
         {
             SESSION_KEY: str(manager.pk),
             BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
             HASH_SESSION_KEY: manager.get_session_auth_hash(),
+            DEVICE_ID_SESSION_KEY: device.persistent_id,
         }
     )
     flow_one = session({FLOW_KEY: {"flow": "bench", "option": option.pk, "therapist": str(therapist.pk)}})
