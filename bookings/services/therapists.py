@@ -79,7 +79,7 @@ def therapist_save(
     now = now or timezone.now()
     therapist.full_clean()
     old_photo = ""
-    if therapist.photo and not therapist.photo._committed:
+    if therapist.photo and not therapist.photo._committed:  # type: ignore[attr-defined]  # FieldFile sets it; the stubs omit it
         # A new upload: store it small and without its EXIF block (see clinic.images).
         if therapist.pk:
             old_photo = Therapist.objects.filter(pk=therapist.pk).values_list("photo", flat=True).first() or ""
