@@ -8,7 +8,8 @@ fails if one is missed). Secrets (token hashes, idempotency keys, passwords) are
 exported. Producing an export writes one access-log row.
 
 The ZIP holds `export.json` (machine-readable), `export.html` (for people; print it or open
-it in a browser) and any uploaded clearance documents.
+it in a browser), `fhir-bundle.json` (the health-data standard: patient, appointments,
+questionnaires and scores) and any uploaded clearance documents.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from django.db.models import ForeignObjectRel
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from bookings.fhir import client_bundle
 from bookings.models.notes import AccessAction
 from bookings.services.notes import access_record
 from clinic.models import Client
@@ -168,6 +170,7 @@ def client_export(*, client: Client, by, ip: str | None = None) -> bytes:
                 },
             ),
         )
+        archive.writestr("fhir-bundle.json", client_bundle(client).model_dump_json(indent=2, exclude_none=True))
         for name, stored in export.files:
             try:
                 with stored.open("rb") as handle:

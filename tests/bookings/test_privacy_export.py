@@ -99,7 +99,10 @@ def test_the_zip_holds_json_html_and_documents_without_secrets(record, manager):
     portal_link_request(email=record["client"].email)  # a token hash now exists for the client
     archive = zipfile.ZipFile(io.BytesIO(client_export(client=record["client"], by=manager)))
     names = archive.namelist()
-    assert {"export.json", "export.html"} <= set(names)
+    assert {"export.json", "export.html", "fhir-bundle.json"} <= set(names)
+    bundle = json.loads(archive.read("fhir-bundle.json"))
+    assert bundle["resourceType"] == "Bundle"
+    assert any(e["resource"]["resourceType"] == "Patient" for e in bundle["entry"])
     data = json.loads(archive.read("export.json"))
     assert data["client"]["email"] == "ada@example.com"
     notes = data["records"]["bookings.sessionnote"]
