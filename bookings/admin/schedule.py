@@ -112,7 +112,7 @@ class ServiceForm(forms.ModelForm):
 class AppointmentAddForm(ServiceForm):
     class Meta:
         model = Appointment
-        fields = ["client", "option", "therapist", "room", "starts_at", "needs_clearance"]
+        fields = ["client", "option", "therapist", "room", "starts_at"]
         help_texts = {
             "therapist": "Leave empty for any free therapist who offers the treatment.",
             "room": "Leave empty to take the first free room.",
@@ -130,7 +130,6 @@ class AppointmentAddForm(ServiceForm):
             therapist=data.get("therapist"),
             room=data.get("room"),
             source=AppointmentSource.STAFF,
-            needs_clearance=data.get("needs_clearance", False),
         )
 
 
@@ -177,7 +176,10 @@ class AppointmentAdmin(admin.ModelAdmin):
         "status", "source", "room",
     ]
     list_display_links = ["local_start"]
-    list_filter = ["status", "source", "therapist", "treatment_type", "needs_clearance"]
+    list_filter = [
+        "status", "source", "therapist", "treatment_type", "needs_clearance", "needs_consent",
+        "needs_review",
+    ]
     search_fields = ["client__first_name", "client__last_name", "client__email", "client__phone"]
     date_hierarchy = "starts_at"
     list_select_related = ["client", "therapist", "treatment_type", "room"]
@@ -185,7 +187,7 @@ class AppointmentAdmin(admin.ModelAdmin):
     ordering = ["-starts_at"]
     change_readonly = [
         "public_id", "client", "treatment_type", "option", "duration_minutes", "price", "room",
-        "local_end", "buffer_until", "source", "needs_clearance", "late_cancellation",
+        "local_end", "buffer_until", "source", "needs_clearance", "needs_consent", "needs_review", "late_cancellation",
         "cancelled_at", "created_at",
     ]
 

@@ -132,6 +132,10 @@ class WorkspaceAppointmentAdmin(BaseAppointmentAdmin):
         out = []
         if obj.needs_clearance:
             out.append("needs clearance")
+        if obj.needs_consent:
+            out.append("needs consent")
+        if obj.needs_review:
+            out.append("needs screening review")
         if obj.late_cancellation:
             out.append("late cancellation")
         return ", ".join(out)

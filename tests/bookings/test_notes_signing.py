@@ -12,6 +12,7 @@ from bookings.models import NoteAddendum, SessionNote
 from bookings.models.notes import NoteStatus, ReferralUrgency
 from bookings.services import notes as services
 from tests.bookings.test_notes_support import answer, clear_note, note  # noqa: F401
+from tests.factories import red_flags_no
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,9 @@ def test_an_emergency_red_flag_needs_a_recorded_referral_and_then_signs_as_not_t
 
 
 def test_a_modify_finding_requires_the_modification_to_be_written(note, therapist):
-    services.note_save_checklist(note=note, answers={"ci-lubricant-allergy": "yes"}, by=therapist.user)
+    services.note_save_checklist(
+        note=note, answers={**red_flags_no(), "ci-lubricant-allergy": "yes"}, by=therapist.user
+    )
     with pytest.raises(ValidationError) as exc:
         services.note_sign(note=note, by=therapist.user)
     assert messages_of(exc) == [services.MODIFICATION_REQUIRED]

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentSource, AppointmentStatus
 from bookings.services import notes as services
+from tests.factories import red_flags_no
 from treatments import services as treatment_services
 
 SENTINEL = "ZEBRA-SENTINEL-7731"
@@ -52,7 +53,7 @@ def note(client_person, therapist, option_60):
 
 @pytest.fixture
 def clear_note(note, therapist):
-    """A draft whose checklist is confirmed with no findings."""
-    services.note_save_checklist(note=note, answers={}, by=therapist.user)
+    """A draft whose checklist is confirmed with no findings (red flags asked: all 'no')."""
+    services.note_save_checklist(note=note, answers=red_flags_no(), by=therapist.user)
     note.refresh_from_db()
     return note
