@@ -27,4 +27,4 @@ __all__ = [
     "Weekday",
     "WorkingHours",
 ]
-from bookings.models.notes import AccessLog, BodyMapEntry, HomeCareAssignment, NoteAddendum, NoteChecklistItem, NoteReferral, SessionNote  # noqa: E402, F401, I001
+from bookings.models.notes import AccessLog, BodyMapEntry, HomeCareAssignment, NoteAddendum, NoteChecklistItem, NoteReferral, RecordPurge, SessionNote  # noqa: E402, F401, I001

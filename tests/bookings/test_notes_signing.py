@@ -98,9 +98,9 @@ def test_the_service_refuses_to_change_a_signed_note(clear_note, therapist):
 
 def test_queryset_update_and_delete_of_a_signed_note_are_blocked(clear_note, therapist):
     services.note_sign(note=clear_note, by=therapist.user)
-    with pytest.raises(TypeError):
+    with pytest.raises(ValidationError):
         SessionNote.objects.filter(pk=clear_note.pk).update(complaint="Rewritten")
-    with pytest.raises(TypeError):
+    with pytest.raises(ValidationError):
         SessionNote.objects.filter(pk=clear_note.pk).delete()
     assert SessionNote.objects.get(pk=clear_note.pk).complaint == clear_note.complaint
 
@@ -167,7 +167,7 @@ def test_addenda_are_append_only(clear_note, therapist):
     services.note_sign(note=clear_note, by=therapist.user)
     addendum = services.note_add_addendum(note=clear_note, by=therapist.user, reason="r", text="t")
     addendum.text = "changed"
-    with pytest.raises(TypeError):
+    with pytest.raises(ValidationError):
         addendum.save()
     with pytest.raises(TypeError):
         NoteAddendum.objects.filter(pk=addendum.pk).update(text="changed")
