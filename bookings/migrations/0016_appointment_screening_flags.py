@@ -44,7 +44,7 @@ class AddFieldKeepingTriggers(migrations.AddField):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookings", "0013_portal")]
+    dependencies = [("bookings", "0015_access_download")]
 
     operations = [
         AddFieldKeepingTriggers(model_name="appointment", name=name, field=field)
