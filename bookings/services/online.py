@@ -360,7 +360,6 @@ def _create(
         starts_at=starts_at,
         therapist=therapist,
         source=AppointmentSource.ONLINE,
-        needs_clearance=verdict.needs_clearance,
         now=now,
     )
     policy = BookingPolicy.current()
