@@ -414,6 +414,9 @@ class AccessAction(models.TextChoices):
     CHANGE = "change", "Change"
     SIGN = "sign", "Sign"
     ADDENDUM = "addendum", "Addendum"
+    # Tombstones: a class of record removed, never its content.
+    PURGE = "purge", "Removed after retention"
+    ERASE = "erase", "Erased on request"
 
 
 class AccessLog(InsertOnlyModel):
