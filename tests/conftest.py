@@ -99,9 +99,9 @@ def text_of(response) -> str:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_teardown(item, nextitem) -> None:
-    """Before a transactional test's database is flushed, authorise the purge of its
-    signed records (the flush is a DELETE on SQLite, which the guards refuse otherwise).
-    Runs before the fixtures are torn down, so the data is still there."""
+    """Before a transactional test's database is flushed, remove its clinical records
+    through the retention-purge route (the flush is a DELETE on SQLite, which the guards
+    refuse otherwise). Runs before the fixtures are torn down."""
     marker = item.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
         {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
@@ -110,7 +110,7 @@ def pytest_runtest_teardown(item, nextitem) -> None:
         return
     from pytest_django.plugin import blocking_manager_key
 
-    from tests.factories import authorise_purge_of_everything
+    from tests.factories import purge_clinical_records_for_flush
 
     with item.config.stash[blocking_manager_key].unblock():
-        authorise_purge_of_everything()
+        purge_clinical_records_for_flush()

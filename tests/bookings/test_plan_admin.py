@@ -137,6 +137,7 @@ def test_another_therapist_does_not_see_the_plan(client, client_person, working_
 def test_the_manager_report_counts_completed_plans_and_improved_clients(
     client, manager, client_person, other_client, working_therapist, option_60
 ):
+    screened(client_person)  # the red-flag screen is on record: check-in may proceed
     improved = make_plan(client_person, working_therapist, option_60, sessions=2, measures=("nprs",))
     make_plan(other_client, working_therapist, option_60, sessions=2, weekday=2, measures=("nprs",))
     for s in improved.plan_sessions.select_related("appointment"):
