@@ -32,3 +32,6 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 ROLE_PERMISSIONS[MANAGER]["onlinebooking"] = (V, A, C, D)  # online bookings: manager only
+# What was submitted online holds health answers: read-only, narrowed by the visibility rule.
+ROLE_PERMISSIONS[THERAPIST]["onlinesubmission"] = (V,)
+ROLE_PERMISSIONS[MANAGER]["onlinesubmission"] = (V, A, C, D)

@@ -38,6 +38,7 @@ from bookings.selectors.workspace import (
     weekly_report,
 )
 from bookings.services.appointments import appointment_cancel, appointment_set_status
+from bookings.services.submissions import NO_SUBMISSION, submission_confirm_by_staff
 from bookings.workspace_forms import CancelReasonForm, TherapistOnboardForm
 from clinic.models import Therapist
 from clinic.roles import FRONT_DESK, MANAGER, is_manager, user_roles
@@ -81,6 +82,11 @@ class WhenFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _submission(appointment: Appointment):
+    online = getattr(appointment, "online_booking", None) if appointment.source == "online" else None
+    return getattr(online, "submission", None) if online is not None else None
+
+
 def is_therapist_only(user) -> bool:
     """A therapist who is neither front desk nor manager: lands on My day."""
     if not user.is_authenticated or user.is_superuser:
@@ -106,8 +112,11 @@ class WorkspaceAppointmentAdmin(BaseAppointmentAdmin):
     list_display_links = ["local_start"]
     list_filter = [WhenFilter, "therapist", "status", "treatment_type", "source", "needs_clearance"]
     search_fields = ["client__first_name", "client__last_name", "client__email", "client__phone"]
-    list_select_related = ["client", "therapist", "treatment_type"]
-    actions = ["confirm", "check_in", "complete", "mark_no_show", "cancel_with_reason", "export_selected_csv"]
+    list_select_related = ["client", "therapist", "treatment_type", "online_booking__submission"]
+    actions = [
+        "confirm", "check_in", "confirm_online_details", "complete", "mark_no_show",
+        "cancel_with_reason", "export_selected_csv",
+    ]
     change_list_template = "admin/bookings/appointment/workspace_change_list.html"
 
     # -- columns --------------------------------------------------------------------------
@@ -134,6 +143,13 @@ class WorkspaceAppointmentAdmin(BaseAppointmentAdmin):
             out.append("needs clearance")
         if obj.late_cancellation:
             out.append("late cancellation")
+        submission = _submission(obj)
+        if submission is not None and not submission.is_confirmed:
+            out.append("online details to confirm")
+            if submission.name_differs:
+                out.append("name differs from record")
+            if submission.phone_differs:
+                out.append("phone differs from record")
         return ", ".join(out)
 
     # -- add form prefilled from the schedule ---------------------------------------------
@@ -174,6 +190,24 @@ class WorkspaceAppointmentAdmin(BaseAppointmentAdmin):
     @admin.action(description="Check in", permissions=["change"])
     def check_in(self, request, queryset):
         self._move(request, queryset, Status.CHECKED_IN, "Checked in")
+
+    @admin.action(description="Confirm online details (client present)", permissions=["change"])
+    def confirm_online_details(self, request, queryset):
+        """The client in front of the desk confirms what was submitted with their online
+        booking: it enters their record with this user as the one who recorded it."""
+        done = 0
+        for appointment in queryset.select_related("client", "treatment_type", "online_booking__submission"):
+            submission = _submission(appointment)
+            try:
+                if submission is None:
+                    raise ValidationError(NO_SUBMISSION, code="no_submission")
+                submission_confirm_by_staff(submission=submission, by=request.user)
+            except ValidationError as exc:
+                self.message_user(request, f"{appointment}: {_refused(exc)}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"Confirmed the online details of {done} appointment(s).", messages.SUCCESS)
 
     @admin.action(description="Complete", permissions=["change"])
     def complete(self, request, queryset):

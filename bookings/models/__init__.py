@@ -11,7 +11,9 @@ from bookings.models.appointments import (
     AppointmentSource,
     AppointmentStatus,
 )
+from bookings.models.online import ConfirmedVia as ConfirmedVia
 from bookings.models.online import OnlineBooking as OnlineBooking
+from bookings.models.online import OnlineSubmission as OnlineSubmission
 from bookings.models.portal import PortalToken as PortalToken
 from bookings.models.schedule import BookingPolicy, Closure, TimeOff, Weekday, WorkingHours
 
