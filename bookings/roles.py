@@ -35,3 +35,6 @@ ROLE_PERMISSIONS[MANAGER]["onlinebooking"] = (V, A, C, D)  # online bookings: ma
 # What was submitted online holds health answers: read-only, narrowed by the visibility rule.
 ROLE_PERMISSIONS[THERAPIST]["onlinesubmission"] = (V,)
 ROLE_PERMISSIONS[MANAGER]["onlinesubmission"] = (V, A, C, D)
+# Break the glass: therapists ask (add) and see their own; the manager lists them all.
+ROLE_PERMISSIONS[THERAPIST]["emergencyaccess"] = (V, A)
+ROLE_PERMISSIONS[MANAGER]["emergencyaccess"] = (V, A, C, D)

@@ -9,16 +9,15 @@ from django.contrib import admin
 from django.http import Http404
 from django.utils.html import format_html_join
 
-from bookings.admin.clients import VisibilityRuleMixin
 from bookings.models import OnlineSubmission
 from bookings.models.notes import AccessAction
+from bookings.selectors.visibility import submissions_visible_to
 from bookings.services.notes import access_record, client_ip
 from treatments.selectors import catalogue_current
 
 
 @admin.register(OnlineSubmission)
-class OnlineSubmissionAdmin(VisibilityRuleMixin, admin.ModelAdmin):
-    client_lookup = "booking__appointment__client"
+class OnlineSubmissionAdmin(admin.ModelAdmin):
     list_display = ["submitted_at", "appointment", "name_differs", "phone_differs", "confirmed_at", "confirmed_via"]
     list_filter = ["confirmed_via", "name_differs", "phone_differs"]
     list_select_related = ["booking__appointment__client", "booking__appointment__treatment_type"]
@@ -41,6 +40,9 @@ class OnlineSubmissionAdmin(VisibilityRuleMixin, admin.ModelAdmin):
             "", "<div>{}: <strong>{}</strong></div>",
             ((questions.get(code, code), "yes" if yes else "no") for code, yes in obj.answers.items()),
         )
+
+    def get_queryset(self, request):
+        return submissions_visible_to(request.user).select_related(*self.list_select_related)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -94,8 +94,11 @@ class ServiceForm(forms.ModelForm):
 
     ModelForm's own `_post_clean` would validate a half-built row; instead `book()` calls
     the service, which checks the whole diary and saves. Its refusal becomes a form error
-    and `self.instance` becomes the saved appointment.
+    and `self.instance` becomes the saved appointment. `user` (set by the admin) is who
+    acts, so the service applies who-may-change-what.
     """
+
+    user = None
 
     def _post_clean(self) -> None:
         if self.errors:
@@ -131,6 +134,7 @@ class AppointmentAddForm(ServiceForm):
             room=data.get("room"),
             source=AppointmentSource.STAFF,
             needs_clearance=data.get("needs_clearance", False),
+            by=self.user,
         )
 
 
@@ -157,15 +161,18 @@ class AppointmentChangeForm(ServiceForm):
                 starts_at=data["starts_at"],
                 therapist=data["therapist"],
                 by_staff=True,
+                by=self.user,
             )
         if "status" in changed and data["status"] == Status.CANCELLED:
             appointment = appointment_cancel(
                 appointment=appointment,
                 reason=data.get("cancellation_reason") or "Cancelled by the clinic",
+                by=self.user,
             )
         elif "status" in changed:
             appointment = appointment_set_status(
-                appointment=appointment, from_status=appointment.status, to_status=data["status"]
+                appointment=appointment, from_status=appointment.status, to_status=data["status"],
+                by=self.user,
             )
         return appointment
 
@@ -202,7 +209,8 @@ class AppointmentAdmin(admin.ModelAdmin):
         return _local(obj.buffer_ends_at)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = AppointmentChangeForm if obj else AppointmentAddForm
+        base = AppointmentChangeForm if obj else AppointmentAddForm
+        kwargs["form"] = type(base.__name__, (base,), {"user": request.user})
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):

@@ -174,7 +174,8 @@ class WorkspaceAppointmentAdmin(BaseAppointmentAdmin):
             try:
                 # The service decides which moves are allowed and words the refusal.
                 appointment_set_status(
-                    appointment=appointment, from_status=appointment.status, to_status=to_status
+                    appointment=appointment, from_status=appointment.status, to_status=to_status,
+                    by=request.user,
                 )
             except ValidationError as exc:
                 self.message_user(request, f"{appointment}: {_refused(exc)}", messages.ERROR)
@@ -228,6 +229,7 @@ class WorkspaceAppointmentAdmin(BaseAppointmentAdmin):
                         appointment=appointment,
                         reason=form.cleaned_data["reason"],
                         by_client=form.cleaned_data["by_client"],
+                        by=request.user,
                     )
                 except ValidationError as exc:
                     self.message_user(request, f"{appointment}: {_refused(exc)}", messages.ERROR)

@@ -42,6 +42,16 @@ def book(client, option, starts_at, therapist=None, **kwargs):
     )
 
 
+def treat(appointment):
+    """Mark a booked appointment as given (checked in), so its therapist counts as treating
+    the client; fixtures only, the clock rules for check-in are tested elsewhere."""
+    from bookings.models import Appointment, AppointmentStatus
+
+    Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.CHECKED_IN)
+    appointment.refresh_from_db()
+    return appointment
+
+
 def all_no(option) -> dict[str, bool]:
     """"No" to every question the health step asks for `option`."""
     asked = screening_versions(option.treatment_type)
