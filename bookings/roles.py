@@ -38,3 +38,9 @@ ROLE_PERMISSIONS[MANAGER]["onlinesubmission"] = (V, A, C, D)
 # Break the glass: therapists ask (add) and see their own; the manager lists them all.
 ROLE_PERMISSIONS[THERAPIST]["emergencyaccess"] = (V, A)
 ROLE_PERMISSIONS[MANAGER]["emergencyaccess"] = (V, A, C, D)
+# Treatment plans hold a clinical goal and outcome scores: therapists and managers only.
+# Outcome responses are append-only (read-only once submitted).
+for _role, _plan_actions in ((THERAPIST, (V, A, C)), (MANAGER, (V, A, C, D))):
+    ROLE_PERMISSIONS[_role].update(
+        {"treatmentplan": _plan_actions, "plansession": _plan_actions, "outcomeresponse": (V, A)}
+    )

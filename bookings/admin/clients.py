@@ -1,5 +1,6 @@
 """The client's page (appointments, health record links, progress, "book for this client")
-and the health-record admins, re-registered so they all use the one visibility rule.
+and the health-record admins of `treatments`, registered here so they all use the one
+visibility rule and the access log.
 
 Front desk sees contact data and appointments; the clinical parts appear only for users
 the rule lets read this client's record."""
@@ -9,12 +10,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Appointment
 from bookings.models.notes import AccessAction
 from bookings.selectors.notes import progress_for_client
+from bookings.selectors.plans import charts, client_series
 from bookings.selectors.visibility import (
     can_read_client_record,
     clinical_scope,
@@ -24,13 +26,7 @@ from bookings.services.notes import access_record, client_ip
 from clinic.admin import ClientAdmin as BaseClientAdmin
 from clinic.models import Client
 from treatments import admin as treatments_admin
-from treatments.models import (
-    Consent,
-    ContraindicationAnswer,
-    HealthIntake,
-    HealthRecordChange,
-    MedicalClearance,
-)
+from treatments.models import Consent, HealthIntake, HealthRecordChange, MedicalClearance
 
 
 class VisibilityRuleMixin:
@@ -46,11 +42,6 @@ class VisibilityRuleMixin:
         # A record out of scope is not there: 404 on its change, history and delete views,
         # rather than Django's redirect with a "perhaps it was deleted" message.
         raise Http404("No such record.")
-
-
-for model in (HealthIntake, Consent, MedicalClearance, HealthRecordChange):
-    if admin.site.is_registered(model):
-        admin.site.unregister(model)
 
 
 @admin.register(HealthIntake)
@@ -85,18 +76,6 @@ class HealthRecordChangeAdmin(VisibilityRuleMixin, treatments_admin.HealthRecord
     pass
 
 
-# ContraindicationAnswer is edited as an inline of the intake, whose queryset the rule
-# scopes; should it get an admin of its own, it is scoped here too.
-if admin.site.is_registered(ContraindicationAnswer):
-    _answer_admin = type(admin.site._registry[ContraindicationAnswer])
-    admin.site.unregister(ContraindicationAnswer)
-
-    @admin.register(ContraindicationAnswer)
-    class ContraindicationAnswerAdmin(VisibilityRuleMixin, _answer_admin):
-        client_lookup = "intake__client"
-
-admin.site.unregister(Client)
-
 
 @admin.register(Client)
 class ClientAdmin(BaseClientAdmin):
@@ -116,10 +95,7 @@ class ClientAdmin(BaseClientAdmin):
             .select_related("therapist", "treatment_type")
             .order_by("-starts_at")[:60]
         )
-        try:
-            book_url = f"{reverse('admin:bookings_appointment_add')}?client={client.pk}"
-        except NoReverseMatch:
-            book_url = ""
+        book_url = f"{reverse('admin:bookings_appointment_add')}?client={client.pk}"
         context = {
             "book_url": book_url,
             "upcoming": sorted((a for a in appointments if a.starts_at >= now), key=lambda a: a.starts_at),
@@ -135,6 +111,7 @@ class ClientAdmin(BaseClientAdmin):
                 clinical=True,
                 intake=intake,
                 progress=progress_for_client(client),
+                outcome_charts=charts(client_series(client), prefix="client"),
             )
             access_record(
                 user=request.user, action=AccessAction.VIEW, obj=client, client=client,

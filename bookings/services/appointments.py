@@ -125,10 +125,9 @@ def _pick_therapist(diary: Diary, starts_at: datetime, room_id: int | None) -> i
         tid for tid in diary.therapists if diary.refusal(tid, starts_at, room_id=room_id) is None
     ]
     if not free:
-        reasons = {diary.refusal(tid, starts_at, room_id=room_id) for tid in diary.therapists}
-        raise ValidationError(
-            reasons.pop() if len(reasons) == 1 else errors.NO_THERAPIST_FREE, code="unavailable"
-        )
+        reasons = {diary.refusal(tid, starts_at, room_id=room_id) or "" for tid in diary.therapists}
+        only = reasons.pop() if len(reasons) == 1 else ""
+        raise ValidationError(only or errors.NO_THERAPIST_FREE, code="unavailable")
     return min(free, key=lambda tid: (diary.load_on(tid, day), diary.therapists[tid], tid))
 
 

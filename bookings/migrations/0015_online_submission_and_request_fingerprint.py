@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0013_portal'),
+        ('bookings', '0014_treatment_plans'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0014_online_submission_and_request_fingerprint'),
+        ('bookings', '0015_online_submission_and_request_fingerprint'),
         ('clinic', '0002_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
