@@ -325,3 +325,21 @@ def test_the_role_walk(world, working_therapist, second_therapist, front_desk, m
     page = personas["self-booking therapist"].get(reverse("admin:clinic_client_change", args=[grace.pk]))
     assert page.status_code == 200 and 'id="clinical"' not in page.content.decode()
     assert admin.site.is_registered(EmergencyAccess)
+
+
+def test_the_staff_calendar_api_refuses_a_therapist_taking_anothers_appointment(
+    working_therapist, second_therapist, option_60, client_person, front_desk
+):
+    import json
+
+    theirs = _staff_book(client_person, option_60, local(SATURDAY, 10), working_therapist, front_desk)
+    sam = _browser(second_therapist.user)
+    response = sam.post(
+        f"/api/staff/appointments/{theirs.pk}/move",
+        data=json.dumps({"start": "2026-11-21T10:00:00", "therapist": second_therapist.pk}),
+        content_type="application/json",
+    )
+    assert response.status_code == 403, response.content
+    theirs.refresh_from_db()
+    assert theirs.therapist == working_therapist
+    assert not can_read_client_record(second_therapist.user, client_person)
