@@ -39,6 +39,7 @@ from bookings.models import (
     EmergencyAccess,
     OnlineSubmission,
     SessionNote,
+    TreatmentPlan,
 )
 from clinic.models import Client, Therapist
 from clinic.roles import FRONT_DESK, is_manager, user_roles
@@ -126,6 +127,19 @@ def notes_writable_by(user) -> QuerySet[SessionNote]:
     if therapist is None:
         return SessionNote.objects.none()
     return SessionNote.objects.filter(therapist=therapist)
+
+
+def plans_visible_to(user) -> QuerySet[TreatmentPlan]:
+    """Treatment plans: a therapist's own (like their notes: they wrote the goal), and
+    those of clients in their care."""
+    if sees_all_clinical(user):
+        return TreatmentPlan.objects.all()
+    therapist = therapist_of(user)
+    if therapist is None:
+        return TreatmentPlan.objects.none()
+    return TreatmentPlan.objects.filter(
+        Q(therapist=therapist) | Q(client__in=clients_in_care_of(therapist))
+    )
 
 
 def submissions_visible_to(user) -> QuerySet[OnlineSubmission]:

@@ -21,6 +21,7 @@ from bookings.models import Appointment, AppointmentSource, AppointmentStatus, B
 from bookings.selectors.availability import Diary, clinic_zone
 from bookings.selectors.visibility import check_may_change
 from clinic.models import Client, Room, Therapist
+from clinic.validation import validate_row
 from treatments.models import TreatmentOption
 
 Status = AppointmentStatus
@@ -144,7 +145,8 @@ def _is_deadlock(exc: OperationalError) -> bool:
 
 def _save_guarded(appointment: Appointment, **save_kwargs) -> None:
     """Validate the row and save it; the database's overlap guard becomes SLOT_TAKEN."""
-    appointment.full_clean()
+    # Related rows come from the caller's reads; overlaps are the diary's and the database's.
+    validate_row(appointment, trusted=["client", "therapist", "treatment_type", "option", "room"])
     try:
         with transaction.atomic():
             appointment.save(**save_kwargs)

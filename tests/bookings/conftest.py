@@ -109,6 +109,37 @@ def one_hour_later():
     return timedelta(hours=1)
 
 
+def make_history(client, therapist, option, visits: int, *, unsigned: int = 0, hour: int = 10) -> list:
+    """`visits` completed appointments of `client` with `therapist`, one a day at `hour`
+    up to the day before NOW (400 or more span two calendar years), each with a session
+    note; the last `unsigned` notes are drafts."""
+    from bookings.models import Appointment, SessionNote
+
+    day = NOW.date() - timedelta(days=visits)
+    rows = []
+    for i in range(visits):
+        start = local(day + timedelta(days=i), hour)
+        rows.append(
+            Appointment(
+                client=client, therapist=therapist, treatment_type=option.treatment_type,
+                option=option, duration_minutes=60, price=option.price, source="staff",
+                status="completed", starts_at=start, ends_at=start + timedelta(hours=1),
+                buffer_ends_at=start + timedelta(minutes=70),
+            )
+        )
+    Appointment.objects.bulk_create(rows)
+    SessionNote.objects.bulk_create(
+        SessionNote(
+            appointment=a, client=client, therapist=therapist, complaint="Left buttock pain",
+            pain_before=6, pain_after=4, created_at=a.starts_at, updated_at=a.ends_at,
+            **({"status": "draft"} if i >= visits - unsigned
+               else {"status": "signed", "signed_at": a.ends_at, "signed_by": therapist.user}),
+        )
+        for i, a in enumerate(rows)
+    )
+    return rows
+
+
 def spec_for(client, therapist, option, **overrides) -> PlanSpec:
     """A weekly plan of 8 sessions on Mondays at 10:00 from MONDAY, following pain and
     Roland-Morris."""

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0014_treatment_plans'),
+        ('bookings', '0015_access_download'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

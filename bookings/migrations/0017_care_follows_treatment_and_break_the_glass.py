@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0015_online_submission_and_request_fingerprint'),
+        ('bookings', '0016_online_submission_and_request_fingerprint'),
         ('clinic', '0002_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='accesslog',
             name='action',
-            field=models.CharField(choices=[('view', 'View'), ('print', 'Print'), ('export', 'Export'), ('create', 'Create'), ('change', 'Change'), ('sign', 'Sign'), ('addendum', 'Addendum'), ('glass', 'Break the glass')], max_length=10),
+            field=models.CharField(choices=[('view', 'View'), ('print', 'Print'), ('export', 'Export'), ('download', 'Download'), ('create', 'Create'), ('change', 'Change'), ('sign', 'Sign'), ('addendum', 'Addendum'), ('glass', 'Break the glass')], max_length=10),
         ),
         migrations.CreateModel(
             name='EmergencyAccess',
