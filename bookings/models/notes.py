@@ -414,6 +414,7 @@ class AccessAction(models.TextChoices):
     CHANGE = "change", "Change"
     SIGN = "sign", "Sign"
     ADDENDUM = "addendum", "Addendum"
+    BREAK_GLASS = "glass", "Break the glass"
 
 
 class AccessLog(InsertOnlyModel):
