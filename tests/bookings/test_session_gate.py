@@ -69,7 +69,7 @@ def book_online(option, answers: dict[str, bool], starts_at=None):
         now=NOW,
     )
     # The client confirms at the desk: what they submitted enters their record.
-    submission_confirm_by_staff(submission=booking.submission, by=None)
+    submission_confirm_by_staff(submission=booking.submission, by=None, now=NOW)
     return booking.appointment
 
 

@@ -44,7 +44,7 @@ class AddFieldKeepingTriggers(migrations.AddField):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookings", "0015_access_download")]
+    dependencies = [("bookings", "0017_care_follows_treatment_and_break_the_glass")]
 
     operations = [
         AddFieldKeepingTriggers(model_name="appointment", name=name, field=field)
