@@ -30,8 +30,7 @@ class VisibilityRuleMixin:
     client_lookup = "client"
 
     def get_queryset(self, request):
-        qs = admin.ModelAdmin.get_queryset(self, request)
-        return clinical_scope(qs, request.user, client_lookup=self.client_lookup)
+        return clinical_scope(super().get_queryset(request), request.user, client_lookup=self.client_lookup)
 
 
 @admin.register(HealthIntake)
