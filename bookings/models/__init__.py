@@ -11,6 +11,7 @@ from bookings.models.appointments import (
     AppointmentSource,
     AppointmentStatus,
 )
+from bookings.models.care import EmergencyAccess
 from bookings.models.notes import (
     AccessLog,
     BodyMapEntry,
@@ -20,7 +21,7 @@ from bookings.models.notes import (
     NoteReferral,
     SessionNote,
 )
-from bookings.models.online import OnlineBooking
+from bookings.models.online import ConfirmedVia, OnlineBooking, OnlineSubmission
 from bookings.models.plans import OutcomeResponse, PlanSession, ResponseSource, TreatmentPlan
 from bookings.models.portal import PortalToken
 from bookings.models.schedule import BookingPolicy, Closure, TimeOff, Weekday, WorkingHours
@@ -35,11 +36,14 @@ __all__ = [
     "BodyMapEntry",
     "BookingPolicy",
     "Closure",
+    "ConfirmedVia",
+    "EmergencyAccess",
     "HomeCareAssignment",
     "NoteAddendum",
     "NoteChecklistItem",
     "NoteReferral",
     "OnlineBooking",
+    "OnlineSubmission",
     "OutcomeResponse",
     "PlanSession",
     "PortalToken",

@@ -320,10 +320,12 @@ class AccessAction(models.TextChoices):
     VIEW = "view", "View"
     PRINT = "print", "Print"
     EXPORT = "export", "Export"
+    DOWNLOAD = "download", "Download"
     CREATE = "create", "Create"
     CHANGE = "change", "Change"
     SIGN = "sign", "Sign"
     ADDENDUM = "addendum", "Addendum"
+    BREAK_GLASS = "glass", "Break the glass"
 
 
 class AccessLog(AppendOnlyModel):

@@ -3,14 +3,14 @@
 import pytest
 
 from bookings.selectors.visibility import clinical_scope
-from tests.bookings.conftest import MONDAY, book, local
+from tests.bookings.conftest import MONDAY, book, local, treat
 from treatments import services
 from treatments.models import HealthIntake
 
 
 @pytest.fixture
 def intakes(client_person, other_client, working_therapist, option_60):
-    book(client_person, option_60, local(MONDAY, 10), therapist=working_therapist)
+    treat(book(client_person, option_60, local(MONDAY, 10), therapist=working_therapist))
     by = working_therapist.user
     return (
         services.intake_get_or_create(client=client_person, by=by),
