@@ -29,6 +29,7 @@ from bookings.models import (
 from bookings.models.notes import AccessAction
 from bookings.notes_forms import AddendumForm, SessionNoteForm
 from bookings.selectors.notes import checklist_for_note
+from bookings.selectors.plans import session_measures
 from bookings.selectors.signatures import addenda_of, signatory_of, signature_of
 from bookings.selectors.visibility import (
     notes_visible_to,
@@ -327,6 +328,7 @@ class SessionNoteAdmin(admin.ModelAdmin):
             "can_add_addendum": note.is_signed and notes_writable_by(request.user).filter(pk=note.pk).exists(),
             "sign_problems": [] if note.is_signed else services.sign_problems(note),
             "home_care": note.home_care.select_related("sheet"),
+            "plan_session": session_measures(note.appointment),
         }
 
     def save_model(self, request, obj, form, change):

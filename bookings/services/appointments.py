@@ -67,8 +67,8 @@ def _check_in_gate(appointment: Appointment, *, now: datetime) -> None:
 
 
 def _check_note_not_signed(appointment: Appointment) -> None:
-    note = getattr(appointment, "note", None) or getattr(appointment, "session_note", None)
-    if note is not None and getattr(note, "is_signed", False):
+    note = getattr(appointment, "note", None)  # None: no note started (reverse one-to-one)
+    if note is not None and note.is_signed:
         raise ValidationError(NOTE_SIGNED, code="note_signed")
 
 
@@ -368,13 +368,11 @@ def appointment_set_status(
     if to_status == Status.CHECKED_IN:
         _check_in_gate(appointment, now=timezone.now())
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                updated = Appointment.objects.filter(pk=appointment.pk, status=from_status).update(
-                    status=to_status
-                )
-        except IntegrityError as exc:  # e.g. no-show back to booked over a new booking
-            raise ValidationError(errors.SLOT_TAKEN, code="slot_taken") from exc
+        # No transition leads from a status that frees the diary back to one that holds
+        # it, so this update can never collide with the overlap guards.
+        updated = Appointment.objects.filter(pk=appointment.pk, status=from_status).update(
+            status=to_status
+        )
         if updated != 1:
             raise ValidationError(errors.STATUS_CHANGED, code="stale")
         appointment.refresh_from_db()
