@@ -339,7 +339,7 @@ def sign_refusals(note: SessionNote, *, now: datetime | None = None) -> list[Val
 
 def sign_problems(note: SessionNote, *, now: datetime | None = None) -> list[str]:
     """The messages of `sign_refusals`, for pages that list them."""
-    return [e.message for e in sign_refusals(note, now=now)]
+    return [message for e in sign_refusals(note, now=now) for message in e.messages]
 
 
 @transaction.atomic
