@@ -6,7 +6,7 @@ words, and what not to count. `rf-dvt` gets its follow-up, `rf-dvt-breathless`, 
 emergency red flag, and now escalates with it: a swollen leg with breathlessness or chest
 pain is a possible pulmonary embolism, the escalation the reference asks for.
 
-Items rewritten here (see clinical-research.md for the judgment calls):
+Items rewritten here, and the judgment call behind each:
 - rf-infection asked two things at once (fever, and drug use or immunity) with no time
   limit; it now asks about fever or chills since the back pain began, within six weeks.
 - rf-cancer caught a skin cancer removed 20 years ago; it now asks about cancer in the
