@@ -4,4 +4,4 @@
 and registers again (alphabetical order keeps it so).
 """
 
-from bookings.admin import clients, notes, schedule, workspace  # noqa: F401
+from bookings.admin import clients, mail, notes, schedule, workspace  # noqa: F401

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings.admin.mail import EmailDeliveryInline
 from bookings.models import (
     Appointment,
     AppointmentSource,
@@ -212,6 +213,9 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.change_readonly if obj else []
+
+    def get_inlines(self, request, obj=None):
+        return [EmailDeliveryInline] if obj else []
 
     def save_model(self, request, obj, form, change) -> None:
         """Nothing to do: the form's booking service call has already saved the row."""

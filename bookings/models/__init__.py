@@ -11,6 +11,7 @@ from bookings.models.appointments import (
     AppointmentSource,
     AppointmentStatus,
 )
+from bookings.models.mail import EmailDelivery, EmailStatus, UpkeepJob
 from bookings.models.online import OnlineBooking as OnlineBooking
 from bookings.models.portal import PortalToken as PortalToken
 from bookings.models.schedule import BookingPolicy, Closure, TimeOff, Weekday, WorkingHours
@@ -23,7 +24,10 @@ __all__ = [
     "AppointmentStatus",
     "BookingPolicy",
     "Closure",
+    "EmailDelivery",
+    "EmailStatus",
     "TimeOff",
+    "UpkeepJob",
     "Weekday",
     "WorkingHours",
 ]
