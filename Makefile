@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 DEMO_ENV := DJANGO_DEBUG=1
 
-.PHONY: demo test install install-dev browser lint migrate seed serve bench clean
+.PHONY: demo test scaleout install install-dev browser lint migrate seed serve bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,8 @@ browser:
 demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
-	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "Web server on http://127.0.0.1:8000/ and a worker (emails, upkeep); Ctrl-C stops both."
+	$(DEMO_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 
 test: install-dev browser
 	$(BIN)/pytest -q

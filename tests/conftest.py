@@ -3,9 +3,11 @@ therapists, two clients) and helpers to make more."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import itertools
 import socket
+import threading
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -54,6 +56,28 @@ class SmtpSink:
         self.port = port or free_port()
         self.messages: list[bytes] = []
         self._controller = None
+        # hold_next(): the next message's sender is kept waiting at RCPT (before any data)
+        # until release(), so a test can kill the worker in the middle of a send.
+        self._hold_armed = threading.Event()
+        self.holding = threading.Event()
+        self._released = threading.Event()
+
+    def hold_next(self) -> None:
+        self._hold_armed.set()
+
+    def release(self) -> None:
+        self._released.set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if self._hold_armed.is_set():
+            self._hold_armed.clear()
+            self.holding.set()
+            for _ in range(600):  # at most a minute
+                if self._released.is_set():
+                    break
+                await asyncio.sleep(0.1)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         self.messages.append(envelope.content)
