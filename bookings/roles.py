@@ -39,3 +39,9 @@ ROLE_PERMISSIONS[MANAGER]["emaildelivery"] = (V, A, C, D)
 ROLE_PERMISSIONS[MANAGER]["upkeepjob"] = (V, A, C, D)
 # The task backend's own rows (app label django_tasks_database), read-only, for the manager.
 JOB_ROLE_PERMISSIONS = {MANAGER: {"dbtaskresult": (V,)}}
+# Treatment plans hold a clinical goal and outcome scores: therapists and managers only.
+# Outcome responses are append-only (read-only once submitted).
+for _role, _plan_actions in ((THERAPIST, (V, A, C)), (MANAGER, (V, A, C, D))):
+    ROLE_PERMISSIONS[_role].update(
+        {"treatmentplan": _plan_actions, "plansession": _plan_actions, "outcomeresponse": (V, A)}
+    )

@@ -1,12 +1,7 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from bookings.views.api import api
-
-admin.site.site_header = f"{settings.CLINIC_NAME}: back office"
-admin.site.site_title = settings.CLINIC_NAME
-admin.site.index_title = "Clinic back office"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -1,5 +1,6 @@
 """The client's page (appointments, health record links, progress, "book for this client")
-and the health-record admins, re-registered so they all use the one visibility rule.
+and the health-record admins of `treatments`, registered here so they all use the one
+visibility rule and the access log.
 
 Front desk sees contact data and appointments; the clinical parts appear only for users
 the rule lets read this client's record."""
@@ -9,7 +10,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Appointment
@@ -20,13 +21,7 @@ from bookings.services.notes import access_record, client_ip
 from clinic.admin import ClientAdmin as BaseClientAdmin
 from clinic.models import Client
 from treatments import admin as treatments_admin
-from treatments.models import (
-    Consent,
-    ContraindicationAnswer,
-    HealthIntake,
-    HealthRecordChange,
-    MedicalClearance,
-)
+from treatments.models import Consent, HealthIntake, HealthRecordChange, MedicalClearance
 
 
 class VisibilityRuleMixin:
@@ -37,11 +32,6 @@ class VisibilityRuleMixin:
     def get_queryset(self, request):
         qs = admin.ModelAdmin.get_queryset(self, request)
         return clinical_scope(qs, request.user, client_lookup=self.client_lookup)
-
-
-for model in (HealthIntake, Consent, MedicalClearance, HealthRecordChange):
-    if admin.site.is_registered(model):
-        admin.site.unregister(model)
 
 
 @admin.register(HealthIntake)
@@ -76,18 +66,6 @@ class HealthRecordChangeAdmin(VisibilityRuleMixin, treatments_admin.HealthRecord
     pass
 
 
-# ContraindicationAnswer is edited as an inline of the intake, whose queryset the rule
-# scopes; should it get an admin of its own, it is scoped here too.
-if admin.site.is_registered(ContraindicationAnswer):
-    _answer_admin = type(admin.site._registry[ContraindicationAnswer])
-    admin.site.unregister(ContraindicationAnswer)
-
-    @admin.register(ContraindicationAnswer)
-    class ContraindicationAnswerAdmin(VisibilityRuleMixin, _answer_admin):
-        client_lookup = "intake__client"
-
-admin.site.unregister(Client)
-
 
 @admin.register(Client)
 class ClientAdmin(BaseClientAdmin):
@@ -107,10 +85,7 @@ class ClientAdmin(BaseClientAdmin):
             .select_related("therapist", "treatment_type")
             .order_by("-starts_at")[:60]
         )
-        try:
-            book_url = f"{reverse('admin:bookings_appointment_add')}?client={client.pk}"
-        except NoReverseMatch:
-            book_url = ""
+        book_url = f"{reverse('admin:bookings_appointment_add')}?client={client.pk}"
         context = {
             "book_url": book_url,
             "upcoming": sorted((a for a in appointments if a.starts_at >= now), key=lambda a: a.starts_at),

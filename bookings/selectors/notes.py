@@ -15,6 +15,7 @@ from bookings.models.notes import NoteStatus
 from bookings.selectors.visibility import notes_writable_by
 from clinic.models import Client
 from treatments.models import AnswerValue, TreatmentType
+from treatments.outcomes import INSTRUMENTS, NPRS
 from treatments.screening import CatalogueEntry, Verdict, screen
 from treatments.selectors import (
     answers_for_client,
@@ -23,7 +24,8 @@ from treatments.selectors import (
     consents_for_client,
 )
 
-MEANINGFUL_PAIN_CHANGE = 2
+# The pain scale's own threshold (the NPRS instrument), so notes and plans agree.
+MEANINGFUL_PAIN_CHANGE = int(INSTRUMENTS[NPRS].mcid_points)
 
 
 @dataclass(frozen=True)

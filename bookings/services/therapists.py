@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import time
 
@@ -51,4 +52,11 @@ def therapist_onboard(
         hours = WorkingHours(therapist=therapist, weekday=weekday, start_time=start, end_time=end)
         hours.full_clean()
         hours.save()
+    return therapist
+
+
+def therapist_reset_feed(*, therapist: Therapist) -> Therapist:
+    """Give the therapist's private calendar feed a new secret; the old link stops working."""
+    therapist.calendar_token = uuid.uuid4()
+    Therapist.objects.filter(pk=therapist.pk).update(calendar_token=therapist.calendar_token)
     return therapist

@@ -7,7 +7,6 @@ from django.contrib import admin
 from django.urls import include, path, reverse
 from icalendar import Calendar
 
-import bookings.admin.workspace  # noqa: F401  (registers the workspace admin)
 from bookings.services.appointments import appointment_cancel
 from bookings.views.feeds import therapist_feed
 from tests.bookings.conftest import MONDAY, NOW, book, local

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0013_portal'),
+        ('bookings', '0014_treatment_plans'),
     ]
 
     operations = [
