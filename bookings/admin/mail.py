@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from bookings.models import EmailDelivery, EmailStatus, UpkeepJob
@@ -94,20 +94,24 @@ class UpkeepJobAdmin(admin.ModelAdmin):
         return False
 
 
-class EmailDeliveryInline(admin.TabularInline):
-    """The client emails of an appointment, with failed ones marked and resendable."""
-
-    model = EmailDelivery
-    fields = ["kind", "status", "attempts", "last_error", "created_at", "sent_at", "resend"]
-    readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
-    verbose_name_plural = "client emails"
-
-    @admin.display(description="")
-    def resend(self, obj: EmailDelivery) -> str:
-        if obj.status != EmailStatus.FAILED:
-            return ""
-        url = reverse("admin:bookings_emaildelivery_change", args=[obj.pk])
-        return format_html('<a class="button" href="{}">Failed: open to resend</a>', url)
+def appointment_emails(appointment) -> str:
+    """The client emails of an appointment, for its admin page: failed ones are marked and
+    link to their page, which has the Resend button."""
+    rows = [
+        format_html(
+            "<li>{} – {}{}</li>",
+            delivery.kind.replace("_", " "),
+            delivery.get_status_display().lower(),
+            format_html(
+                ' <strong>after {} tries</strong> (<a href="{}">open to resend</a>)',
+                delivery.attempts,
+                reverse("admin:bookings_emaildelivery_change", args=[delivery.pk]),
+            )
+            if delivery.status == EmailStatus.FAILED
+            else "",
+        )
+        for delivery in appointment.emails.order_by("created_at")
+    ]
+    if not rows:
+        return "none"
+    return format_html("<ul>{}</ul>", format_html_join("", "{}", ((row,) for row in rows)))
