@@ -24,12 +24,14 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy
 
 from bookings.models import Appointment, SessionNote
 from bookings.selectors.availability import clinic_zone
+from bookings.selectors.calendar import calendar_page_context
 from bookings.selectors.notes import notes_to_sign
+from bookings.selectors.plans import outcome_report
 from bookings.selectors.workspace import (
     appointments_for_therapist_day,
     monday_of,
@@ -40,6 +42,7 @@ from bookings.selectors.workspace import (
 from bookings.services.therapists import therapist_onboard, therapist_reset_feed
 from bookings.workspace_forms import TherapistOnboardForm
 from clinic.models import Therapist
+from clinic.redirects import safe_next
 from clinic.roles import FRONT_DESK, MANAGER, is_manager, user_roles
 
 MY_DAY_IS_FOR_THERAPISTS = "My day is for therapists; here is the whole schedule."
@@ -86,6 +89,7 @@ class ClinicAdminSite(admin.AdminSite):
         links = []
         if self._may_view_appointments(request):
             links += [
+                ("Calendar", reverse("admin:bookings_appointment_calendar")),
                 ("Schedule (day)", reverse("admin:bookings_appointment_schedule")),
                 ("Schedule (week)", reverse("admin:bookings_appointment_week")),
             ]
@@ -131,6 +135,7 @@ class ClinicAdminSite(admin.AdminSite):
         workspace: list[URLPattern] = [
             path("bookings/appointment/schedule/", wrap(self.schedule_view), name="bookings_appointment_schedule"),
             path("bookings/appointment/schedule/week/", wrap(self.week_view), name="bookings_appointment_week"),
+            path("bookings/appointment/calendar/", wrap(self.calendar_view), name="bookings_appointment_calendar"),
             path("bookings/appointment/my-day/", wrap(self.my_day_view), name="bookings_appointment_my_day"),
             path("bookings/appointment/reports/", wrap(self.reports_view), name="bookings_appointment_reports"),
             path(
@@ -176,6 +181,18 @@ class ClinicAdminSite(admin.AdminSite):
                 add_url=reverse("admin:bookings_appointment_add"),
                 can_add=self.get_model_admin(Appointment).has_add_permission(request),
             ),
+        )
+
+    def calendar_view(self, request: HttpRequest) -> HttpResponse:
+        """The interactive calendar; the server-rendered day schedule stays its fallback."""
+        if not self._may_view_appointments(request):
+            raise PermissionDenied
+        today = timezone.localdate(timezone.now(), clinic_zone())
+        day = parse_day(request.GET.get("date"), today)
+        return TemplateResponse(
+            request,
+            "admin/bookings/calendar.html",
+            self._context(request, "Calendar", **calendar_page_context(request.user, day)),
         )
 
     def week_view(self, request: HttpRequest) -> HttpResponse:
@@ -250,7 +267,10 @@ class ClinicAdminSite(admin.AdminSite):
         return TemplateResponse(
             request,
             "admin/bookings/reports.html",
-            self._context(request, "Weekly report", rows=rows, first=first, weeks=weeks),
+            self._context(
+                request, "Weekly report", rows=rows, first=first, weeks=weeks,
+                outcomes=outcome_report(),
+            ),
         )
 
     def onboard_view(self, request: HttpRequest) -> HttpResponse:
@@ -280,10 +300,7 @@ class ClinicAdminSite(admin.AdminSite):
             return redirect(my_day)
         therapist_reset_feed(therapist=therapist)
         messages.info(request, FEED_RESET)
-        target = request.POST.get("next") or my_day
-        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-            target = my_day
-        return HttpResponseRedirect(target)
+        return HttpResponseRedirect(safe_next(request, my_day))
 
     def notes_to_sign_view(self, request: HttpRequest) -> HttpResponse:
         if not self.get_model_admin(SessionNote).has_view_permission(request):

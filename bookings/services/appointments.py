@@ -20,6 +20,7 @@ from bookings import errors
 from bookings.models import Appointment, AppointmentSource, AppointmentStatus, BookingPolicy
 from bookings.selectors.availability import Diary, clinic_zone
 from clinic.models import Client, Room, Therapist
+from clinic.validation import validate_row
 from treatments.models import TreatmentOption
 
 Status = AppointmentStatus
@@ -124,10 +125,9 @@ def _pick_therapist(diary: Diary, starts_at: datetime, room_id: int | None) -> i
         tid for tid in diary.therapists if diary.refusal(tid, starts_at, room_id=room_id) is None
     ]
     if not free:
-        reasons = {diary.refusal(tid, starts_at, room_id=room_id) for tid in diary.therapists}
-        raise ValidationError(
-            reasons.pop() if len(reasons) == 1 else errors.NO_THERAPIST_FREE, code="unavailable"
-        )
+        reasons = {diary.refusal(tid, starts_at, room_id=room_id) or "" for tid in diary.therapists}
+        only = reasons.pop() if len(reasons) == 1 else ""
+        raise ValidationError(only or errors.NO_THERAPIST_FREE, code="unavailable")
     return min(free, key=lambda tid: (diary.load_on(tid, day), diary.therapists[tid], tid))
 
 
@@ -144,7 +144,8 @@ def _is_deadlock(exc: OperationalError) -> bool:
 
 def _save_guarded(appointment: Appointment, **save_kwargs) -> None:
     """Validate the row and save it; the database's overlap guard becomes SLOT_TAKEN."""
-    appointment.full_clean()
+    # Related rows come from the caller's reads; overlaps are the diary's and the database's.
+    validate_row(appointment, trusted=["client", "therapist", "treatment_type", "option", "room"])
     try:
         with transaction.atomic():
             appointment.save(**save_kwargs)

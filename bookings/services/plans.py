@@ -221,11 +221,12 @@ def plan_book(
         )
         plan.full_clean()
         plan.save()
-        for number, occurrence in enumerate(sorted(to_book, key=lambda o: o.start), start=1):
+        starts = sorted(o.start for o in to_book if o.start is not None)  # bookable: has a start
+        for number, starts_at in enumerate(starts, start=1):
             appointment = appointment_book(
                 client=spec.client,
                 option=spec.option,
-                starts_at=occurrence.start,
+                starts_at=starts_at,
                 source=AppointmentSource.STAFF,
                 therapist=spec.therapist,
                 now=now,

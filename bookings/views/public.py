@@ -33,7 +33,7 @@ from bookings.selectors.online import (
     online_booking_for_token,
     screening_verdict,
     screening_versions,
-    slots_by_day,
+    slot_week,
 )
 from bookings.services.online import (
     ClientDetails,
@@ -193,9 +193,10 @@ def slot_page_context(
     """A week of free times from `day_param`, grouped by day, with links to move on."""
     today = now.astimezone(clinic_zone()).date()
     start_day = _day(day_param, today)
-    days = slots_by_day(option=option, therapist=therapist, start_date=start_day, days=WINDOW_DAYS, now=now)
+    days, next_day = slot_week(
+        option=option, therapist=therapist, start_date=start_day, days=WINDOW_DAYS, now=now
+    )
     last_day = start_day + timedelta(days=WINDOW_DAYS - 1)
-    next_day = next_day_with_space(option=option, therapist=therapist, after=last_day, now=now)
     if not days and next_day is None:
         next_day = next_day_with_space(option=option, therapist=therapist, after=start_day - timedelta(days=1), now=now)
         next_day = next_day if next_day and next_day > start_day else None

@@ -9,6 +9,7 @@ import pytest
 
 from bookings.models import AppointmentSource, WorkingHours
 from bookings.services.appointments import appointment_book
+from bookings.services.plans import PlanSpec, plan_book
 
 TORONTO = ZoneInfo("America/Toronto")
 # A Friday noon; Monday 2026-11-23 is comfortably past the 12-hour notice.
@@ -62,3 +63,65 @@ def now() -> datetime:
 @pytest.fixture
 def one_hour_later():
     return timedelta(hours=1)
+
+
+def make_history(client, therapist, option, visits: int, *, unsigned: int = 0, hour: int = 10) -> list:
+    """`visits` completed appointments of `client` with `therapist`, one a day at `hour`
+    up to the day before NOW (400 or more span two calendar years), each with a session
+    note; the last `unsigned` notes are drafts."""
+    from bookings.models import Appointment, SessionNote
+
+    day = NOW.date() - timedelta(days=visits)
+    rows = []
+    for i in range(visits):
+        start = local(day + timedelta(days=i), hour)
+        rows.append(
+            Appointment(
+                client=client, therapist=therapist, treatment_type=option.treatment_type,
+                option=option, duration_minutes=60, price=option.price, source="staff",
+                status="completed", starts_at=start, ends_at=start + timedelta(hours=1),
+                buffer_ends_at=start + timedelta(minutes=70),
+            )
+        )
+    Appointment.objects.bulk_create(rows)
+    SessionNote.objects.bulk_create(
+        SessionNote(
+            appointment=a, client=client, therapist=therapist, complaint="Left buttock pain",
+            pain_before=6, pain_after=4, created_at=a.starts_at, updated_at=a.ends_at,
+            **({"status": "draft"} if i >= visits - unsigned
+               else {"status": "signed", "signed_at": a.ends_at, "signed_by": therapist.user}),
+        )
+        for i, a in enumerate(rows)
+    )
+    return rows
+
+
+def spec_for(client, therapist, option, **overrides) -> PlanSpec:
+    """A weekly plan of 8 sessions on Mondays at 10:00 from MONDAY, following pain and
+    Roland-Morris."""
+    values = dict(
+        client=client,
+        therapist=therapist,
+        option=option,
+        goal="Sit through a work meeting without leg pain",
+        sessions=8,
+        interval_days=7,
+        weekday=1,
+        start_time=time(10, 0),
+        first_date=MONDAY,
+        measures=("nprs", "rmdq"),
+    )
+    values.update(overrides)
+    return PlanSpec(**values)
+
+
+def make_plan(client, therapist, option, **overrides):
+    return plan_book(spec=spec_for(client, therapist, option, **overrides), now=NOW)
+
+
+def sign_into_portal(django_client, person) -> None:
+    from bookings.views.portal import PORTAL_SESSION_KEY
+
+    session = django_client.session
+    session[PORTAL_SESSION_KEY] = person.pk
+    session.save()

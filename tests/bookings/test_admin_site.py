@@ -46,6 +46,7 @@ def test_the_index_lists_the_workspace_first_for_a_manager(client, manager):
     assert app_list[0]["name"] == "Workspace"
     urls = [m["admin_url"] for m in app_list[0]["models"]]
     assert urls == [
+        reverse("admin:bookings_appointment_calendar"),
         reverse("admin:bookings_appointment_schedule"),
         reverse("admin:bookings_appointment_week"),
         reverse("admin:bookings_sessionnote_to_sign"),
