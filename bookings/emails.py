@@ -71,7 +71,11 @@ def build_ics(appointment: Appointment, *, kind: str, manage_url: str | None = N
 
 
 def build_client_email(kind: str, appointment: Appointment, *, manage_url: str | None = None,
+                       confirm_url: str | None = None,
                        now: datetime | None = None) -> EmailMultiAlternatives:
+    """`confirm_url`: the link that confirms the details and health answers given with an
+    online booking, so they can enter the client's record (see
+    `bookings.services.submissions`)."""
     if kind not in KINDS:
         raise ValueError(UNKNOWN_KIND.format(kind=kind))
     online = getattr(appointment, "online_booking", None)
@@ -86,6 +90,7 @@ def build_client_email(kind: str, appointment: Appointment, *, manage_url: str |
         "therapist": appointment.therapist.display_name,
         "starts_at": timezone.localtime(appointment.starts_at),
         "manage_url": manage_url,
+        "confirm_url": confirm_url,
         "needs_clearance": appointment.needs_clearance and kind != "cancelled",
         "late_cancellation": appointment.late_cancellation,
         "policy_text": policy_text,
@@ -116,18 +121,27 @@ def build_client_email(kind: str, appointment: Appointment, *, manage_url: str |
 
 
 def _appointment_email(
-    kind: str, appointment: Appointment, *, key: str, manage_url: str | None = None
+    kind: str,
+    appointment: Appointment,
+    *,
+    key: str,
+    manage_url: str | None = None,
+    confirm_url: str | None = None,
 ) -> EmailDelivery | None:
     if not appointment.client.email:
         return None
-    message = build_client_email(kind, appointment, manage_url=manage_url)
+    message = build_client_email(kind, appointment, manage_url=manage_url, confirm_url=confirm_url)
     return email_queue(message=message, key=key, kind=kind, appointment_id=appointment.pk)
 
 
-def email_booked(appointment: Appointment, *, manage_url: str | None = None) -> EmailDelivery | None:
-    """The confirmation of a new booking; None when the client has no email address."""
+def email_booked(
+    appointment: Appointment, *, manage_url: str | None = None, confirm_url: str | None = None
+) -> EmailDelivery | None:
+    """The confirmation of a new booking (with the link that confirms what was submitted
+    online, `bookings.services.submissions`); None when the client has no email address."""
     return _appointment_email(
-        "confirmed", appointment, key=f"confirmed:{appointment.public_id}", manage_url=manage_url
+        "confirmed", appointment, key=f"confirmed:{appointment.public_id}",
+        manage_url=manage_url, confirm_url=confirm_url,
     )
 
 

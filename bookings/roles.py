@@ -39,6 +39,12 @@ ROLE_PERMISSIONS[MANAGER]["emaildelivery"] = (V, A, C, D)
 ROLE_PERMISSIONS[MANAGER]["upkeepjob"] = (V, A, C, D)
 # The task backend's own rows (app label django_tasks_database), read-only, for the manager.
 JOB_ROLE_PERMISSIONS = {MANAGER: {"dbtaskresult": (V,)}}
+# What was submitted online holds health answers: read-only, narrowed by the visibility rule.
+ROLE_PERMISSIONS[THERAPIST]["onlinesubmission"] = (V,)
+ROLE_PERMISSIONS[MANAGER]["onlinesubmission"] = (V, A, C, D)
+# Break the glass: therapists ask (add) and see their own; the manager lists them all.
+ROLE_PERMISSIONS[THERAPIST]["emergencyaccess"] = (V, A)
+ROLE_PERMISSIONS[MANAGER]["emergencyaccess"] = (V, A, C, D)
 # Treatment plans hold a clinical goal and outcome scores: therapists and managers only.
 # Outcome responses are append-only (read-only once submitted).
 for _role, _plan_actions in ((THERAPIST, (V, A, C)), (MANAGER, (V, A, C, D))):

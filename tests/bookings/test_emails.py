@@ -62,7 +62,7 @@ def test_emails_and_calendar_files_contain_no_health_information(working_therapi
     answers = {code: False for code in create.__globals__["all_no"](option_60)} | {"ci-anticoagulant": True}
     booking = create(option_60, local(MONDAY, 10), answers=answers)
     client = booking.appointment.client
-    intake = client.health_intake
+    intake = clinical.intake_get_or_create(client=client, by=None)
     clinical.intake_update(intake=intake, by=None, medications=SENTINEL, allergies=SENTINEL)
     clinical.answer_record(intake=intake, item="ci-anticoagulant", answer=True, detail=SENTINEL, by=None)
     online_booking_move(booking=booking, starts_at=local(MONDAY, 12), now=NOW)

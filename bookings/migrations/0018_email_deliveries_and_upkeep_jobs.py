@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0014_treatment_plans'),
+        ('bookings', '0017_care_follows_treatment_and_break_the_glass'),
     ]
 
     operations = [
