@@ -4,7 +4,7 @@ SCHEDULE = ("appointment", "workinghours", "timeoff", "closure", "bookingpolicy"
 # Session notes and their parts: therapists chart, managers see all; the front desk nothing.
 NOTES = ("sessionnote", "notechecklistitem", "bodymapentry", "notereferral", "homecareassignment")
 
-# Filled by each capability as its models land: {role: {model_name: (actions...)}}.
+# {role: {model_name: (actions...)}}, granted to the role groups after every migrate.
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     FRONT_DESK: {
         "appointment": (V, A, C),

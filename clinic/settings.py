@@ -15,6 +15,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import xstatic.pkg.bootstrap as _xbootstrap
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CLINIC_VAR_DIR", BASE_DIR / "var"))
 
@@ -297,14 +299,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "clinic" / "static"]
-try:
-    import xstatic.pkg.bootstrap as _xbootstrap
-
+STATICFILES_DIRS: list[Path | tuple[str, str]] = [
+    BASE_DIR / "clinic" / "static",
     # Bootstrap comes from the installed XStatic package, never from a CDN.
-    STATICFILES_DIRS.append(("bootstrap", _xbootstrap.BASE_DIR))
-except ImportError:  # pragma: no cover - the package is a declared dependency
-    pass
+    ("bootstrap", _xbootstrap.BASE_DIR),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
