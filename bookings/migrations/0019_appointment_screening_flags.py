@@ -44,7 +44,7 @@ class AddFieldKeepingTriggers(migrations.AddField):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookings", "0017_care_follows_treatment_and_break_the_glass")]
+    dependencies = [("bookings", "0018_email_deliveries_and_upkeep_jobs")]
 
     operations = [
         AddFieldKeepingTriggers(model_name="appointment", name=name, field=field)
