@@ -15,6 +15,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from csp.constants import NONCE, NONE, SELF
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CLINIC_VAR_DIR", BASE_DIR / "var"))
 
@@ -200,6 +202,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -211,6 +214,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "clinic.middleware.NoStoreByDefaultMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -289,6 +294,9 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 # with a TOTP code or a recovery code as well as their password. On in production; the demo
 # and the test suite turn it off unless asked.
 STAFF_MFA_REQUIRED = _env_bool("STAFF_MFA_REQUIRED", not (DEBUG or TESTING))
+# The back office lists and removes authenticators but never shows their secrets or QR
+# codes: whoever could read them could sign in as that person.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -335,6 +343,26 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------------
+# Scripts and styles come only from our own static files: no inline code and no style=""
+# attributes anywhere, so an injected <script> or style does nothing. A page that must
+# build a style sheet (the diary's block positions) marks its <style> with the request's
+# nonce. data: images are Bootstrap's built-in icons and the blank favicon.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- The clinic itself -----------------------------------------------------------------
 CLINIC_NAME = os.environ.get("CLINIC_NAME", "Riverside Sciatica & Hip Clinic")

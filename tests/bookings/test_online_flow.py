@@ -223,3 +223,18 @@ def test_treatment_page_book_link_preselects_the_treatment(first_slot, option_60
     response = browser.get(url("book"), {"treatment": "trigger-point"})
     first_option = option_60.treatment_type.options.order_by("duration_minutes").first()
     assert response.context["form"].initial["option"] == str(first_option.pk)
+
+
+def test_pages_with_the_clients_details_and_answers_are_never_stored(first_slot, option_60):
+    browser = Browser()
+    walk_to_review(browser, option_60, first_slot)
+    pages = [url("book_details"), url("book_health"), url("book_review")]
+    responses = [browser.get(page) for page in pages]
+    confirm(browser)
+    token = OnlineBooking.objects.get().manage_token
+    for page in (url("book_done"), url("manage", token), url("manage_move", token), url("manage_cancel", token)):
+        responses.append(browser.get(page))
+    for response in responses:
+        assert response.status_code == 200, response.request["PATH_INFO"]
+        assert "no-store" in response["Cache-Control"], response.request["PATH_INFO"]
+        assert "private" in response["Cache-Control"]
