@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.urls import reverse
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import timezone
 
 from bookings.models import Appointment
@@ -19,8 +20,11 @@ from bookings.selectors.notes import progress_for_client
 from bookings.selectors.plans import charts, client_series
 from bookings.selectors.visibility import can_read_client_record, clinical_scope
 from bookings.services.notes import access_record, client_ip
+from bookings.services.privacy import client_export
+from bookings.views.privacy import export_response
 from clinic.admin import ClientAdmin as BaseClientAdmin
 from clinic.models import Client
+from clinic.roles import is_manager
 from treatments import admin as treatments_admin
 from treatments.models import Consent, HealthIntake, HealthRecordChange, MedicalClearance
 
@@ -72,6 +76,28 @@ class HealthRecordChangeAdmin(VisibilityRuleMixin, treatments_admin.HealthRecord
 class ClientAdmin(BaseClientAdmin):
     change_form_template = "admin/clinic/client/change_form.html"
 
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/export/",
+                self.admin_site.admin_view(self.export_view),
+                name="clinic_client_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request, object_id):
+        """The client's own copy (right of access): the manager produces it, on a POST."""
+        if not is_manager(request.user):
+            raise PermissionDenied
+        client = self.get_object(request, object_id)
+        if client is None:
+            raise Http404("No such client.")
+        if request.method != "POST":
+            return redirect("admin:clinic_client_change", client.pk)
+        archive = client_export(client=client, by=request.user, ip=client_ip(request))
+        return export_response(archive, client)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         client = self.get_object(request, object_id)
         extra = dict(extra_context or {})
@@ -89,6 +115,7 @@ class ClientAdmin(BaseClientAdmin):
         book_url = f"{reverse('admin:bookings_appointment_add')}?client={client.pk}"
         context = {
             "book_url": book_url,
+            "export_url": reverse("admin:clinic_client_export", args=[client.pk]) if is_manager(request.user) else "",
             "upcoming": sorted((a for a in appointments if a.starts_at >= now), key=lambda a: a.starts_at),
             "past": [a for a in appointments if a.starts_at < now][:20],
             "clinical": False,

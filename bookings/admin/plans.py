@@ -45,7 +45,8 @@ class TreatmentPlanAdmin(admin.ModelAdmin):
     change_form_template = "admin/bookings/treatmentplan/change_form.html"
     readonly_fields = [
         "client", "therapist", "goal", "treatment_type", "option", "sessions", "interval_days",
-        "weekday", "start_time", "first_date", "measures", "collect_at", "created_at", "created_by",
+        "weekday", "start_time", "first_date", "measures_followed", "collect_at", "created_at",
+        "created_by",
     ]
     fields = readonly_fields
 
@@ -64,6 +65,10 @@ class TreatmentPlanAdmin(admin.ModelAdmin):
                 ]),
             ),
         )
+
+    @admin.display(description="Outcome measures")
+    def measures_followed(self, obj) -> str:
+        return ", ".join(INSTRUMENTS[code].title for code in obj.measures) or "None"
 
     @admin.display(description="Attended", ordering="n_attended")
     def attended(self, obj) -> int:

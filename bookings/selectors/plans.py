@@ -215,7 +215,8 @@ def chart_svg(series: Series, *, chart_id: str) -> str:
     lo, hi = instrument.score_min, instrument.score_max
     n = len(series.points)
     left, top, step, plot_h = 44, 14, 64, 160
-    width, height = left + 24 + step * max(n - 1, 1), top + plot_h + 40
+    # Wide enough for the threshold's label even with two visits.
+    width, height = max(320, left + 40 + step * max(n - 1, 1)), top + plot_h + 40
 
     def y(score: Decimal | int) -> float:
         return round(top + (hi - float(score)) * plot_h / (hi - lo), 1)

@@ -165,14 +165,15 @@
         return { domNodes: info.event.title ? [node("span", "cal-bg-label", info.event.title)] : [] };
       }
       const box = node("div", "cal-event");
-      box.appendChild(node("span", "cal-time", `${hm(local(info.event.start))}–${hm(local(info.event.end))}`));
+      // Time and flags share the first line, so a short block still shows its flags.
+      const head = node("span", "cal-tags");
+      head.appendChild(node("span", "cal-time", `${hm(local(info.event.start))}–${hm(local(info.event.end))}`));
+      // Booked and confirmed are the normal case; other statuses and every flag are shown.
+      if (p.status !== "booked" && p.status !== "confirmed") head.appendChild(node("span", "cal-flag cal-flag-status", p.statusLabel));
+      (p.flags || []).forEach((f) => head.appendChild(node("span", "cal-flag", f)));
+      box.appendChild(head);
       box.appendChild(node("strong", "cal-client", p.client));
       box.appendChild(node("span", "cal-treatment", p.treatment));
-      const tags = node("span", "cal-tags");
-      // Booked and confirmed are the normal case; other statuses and every flag are shown.
-      if (p.status !== "booked" && p.status !== "confirmed") tags.appendChild(node("span", "cal-flag cal-flag-status", p.statusLabel));
-      (p.flags || []).forEach((f) => tags.appendChild(node("span", "cal-flag", f)));
-      if (tags.childElementCount) box.appendChild(tags);
       return { domNodes: [box] };
     },
     eventDidMount(info) {
