@@ -16,12 +16,6 @@ class BookingsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_grant_roles, sender=self, dispatch_uid="bookings_roles")
-        # Health records live in treatments, which cannot see appointments: hand it the
-        # one visibility rule (managers all; therapists the clients they treat).
-        from bookings.selectors.visibility import clinical_scope
-        from treatments.selectors import register_clinical_scope
-
-        register_clinical_scope(clinical_scope)
 
 
 class ClinicAdminConfig(admin_apps.AdminConfig):

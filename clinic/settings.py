@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import xstatic.pkg.bootstrap as _xbootstrap
 from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -217,6 +218,7 @@ MIDDLEWARE = [
     "clinic.middleware.NoStoreByDefaultMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "clinic.sessions.SessionRenewalMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -302,14 +304,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "clinic" / "static"]
-try:
-    import xstatic.pkg.bootstrap as _xbootstrap
-
+STATICFILES_DIRS: list[Path | tuple[str, str]] = [
+    BASE_DIR / "clinic" / "static",
     # Bootstrap comes from the installed XStatic package, never from a CDN.
-    STATICFILES_DIRS.append(("bootstrap", _xbootstrap.BASE_DIR))
-except ImportError:  # pragma: no cover - the package is a declared dependency
-    pass
+    ("bootstrap", _xbootstrap.BASE_DIR),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -333,7 +332,8 @@ LOGIN_URL = "admin:login"
 
 # Sessions: a staff session idles out after 30 minutes (health data on screen).
 SESSION_COOKIE_AGE = _env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Renewed at most once a minute (clinic/sessions.py), not written on every request.
+SESSION_REFRESH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 
 if not DEBUG and not TESTING:
@@ -383,6 +383,11 @@ BOOKING_RATE_LIMIT = os.environ.get("BOOKING_RATE_LIMIT", "10/m")
 # Unsigned notes older than this many hours appear in "notes to sign".
 NOTES_SIGN_WITHIN_HOURS = _env_int("NOTES_SIGN_WITHIN_HOURS", 24)
 REMINDER_WINDOW_HOURS = _env_int("REMINDER_WINDOW_HOURS", 24)
+# A therapist reads a client's record once they have treated them (checked in), or this many
+# hours before an appointment someone else booked with them, to prepare.
+CARE_PREPARATION_HOURS = _env_int("CARE_PREPARATION_HOURS", 24)
+# How long "break the glass" (emergency access with a written reason) lasts, in minutes.
+BREAK_GLASS_MINUTES = _env_int("BREAK_GLASS_MINUTES", 60)
 # Therapists' private calendar feeds show client initials unless this is on.
 CALENDAR_FEED_FULL_NAMES = _env_bool("CALENDAR_FEED_FULL_NAMES", False)
 

@@ -19,8 +19,11 @@ from django.utils import timezone
 from bookings import errors
 from bookings.models import Appointment, AppointmentSource, AppointmentStatus, BookingPolicy
 from bookings.selectors.availability import Diary, clinic_zone
+from bookings.selectors.visibility import check_may_change
 from clinic.models import Client, Room, Therapist
+from clinic.validation import validate_row
 from treatments.models import TreatmentOption
+from treatments.selectors import clearances_for_client, screen_client
 
 Status = AppointmentStatus
 
@@ -37,7 +40,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-# Staff workspace rules (issue 7): every path that checks in or moves obeys them.
+# Every path that checks in or moves an appointment obeys these.
 CLEARANCE_MISSING = (
     "This appointment needs a medical clearance: record a valid clearance before checking in."
 )
@@ -50,8 +53,6 @@ def _check_clearance(appointment: Appointment, *, now: datetime) -> None:
     current = Appointment.objects.select_related("client", "treatment_type").get(pk=appointment.pk)
     if not current.needs_clearance:
         return
-    from treatments.selectors import clearances_for_client, screen_client
-
     day = current.starts_at.astimezone(clinic_zone()).date()
     valid = [c for c in clearances_for_client(current.client) if c.is_valid_on(day)]
     if not valid or screen_client(current.client, current.treatment_type, now=now).needs_clearance:
@@ -59,8 +60,8 @@ def _check_clearance(appointment: Appointment, *, now: datetime) -> None:
 
 
 def _check_note_not_signed(appointment: Appointment) -> None:
-    note = getattr(appointment, "note", None) or getattr(appointment, "session_note", None)
-    if note is not None and getattr(note, "is_signed", False):
+    note = getattr(appointment, "note", None)  # None: no note started (reverse one-to-one)
+    if note is not None and note.is_signed:
         raise ValidationError(NOTE_SIGNED, code="note_signed")
 
 
@@ -143,7 +144,8 @@ def _is_deadlock(exc: OperationalError) -> bool:
 
 def _save_guarded(appointment: Appointment, **save_kwargs) -> None:
     """Validate the row and save it; the database's overlap guard becomes SLOT_TAKEN."""
-    appointment.full_clean()
+    # Related rows come from the caller's reads; overlaps are the diary's and the database's.
+    validate_row(appointment, trusted=["client", "therapist", "treatment_type", "option", "room"])
     try:
         with transaction.atomic():
             appointment.save(**save_kwargs)
@@ -165,8 +167,12 @@ def appointment_book(
     room: Room | None = None,
     now: datetime | None = None,
     needs_clearance: bool = False,
+    by=None,
 ) -> Appointment:
     """Book `option` for `client` at `starts_at`, or raise a `ValidationError` saying why.
+
+    `by`: the staff user booking (None for the client online); a therapist books only
+    with themselves.
 
     `therapist=None` means no preference: a free therapist who offers the treatment is
     chosen. `room=None` assigns the first free active room when the clinic has rooms.
@@ -175,6 +181,7 @@ def appointment_book(
     """
     now = now or timezone.now()
     starts_at = _check_aware(starts_at)
+    check_may_change(by, appointment=None, therapist_id=therapist.pk if therapist else None)
     with transaction.atomic():
         option = TreatmentOption.objects.select_related("treatment_type").get(pk=option.pk)
         if not option.active or not option.treatment_type.active:
@@ -216,6 +223,7 @@ def appointment_book(
             status=Status.BOOKED,
             source=source,
             needs_clearance=needs_clearance,
+            assigned_by=by,
         )
         _save_guarded(appointment)
         _on_commit("booked", appointment)
@@ -229,8 +237,12 @@ def appointment_reschedule(
     therapist: Therapist | None = None,
     now: datetime | None = None,
     by_staff: bool = False,
+    by=None,
 ) -> Appointment:
     """Move an active appointment to `starts_at` (and `therapist`, when given).
+
+    `by`: the staff user moving it (None for the client); a therapist moves only their
+    own appointments and never to another therapist.
 
     `by_staff` moves within the staff windows (no minimum notice; see
     `BookingPolicy.for_staff`); a client moving their own booking keeps the online ones.
@@ -246,6 +258,7 @@ def appointment_reschedule(
             .select_related("option__treatment_type")
             .get(pk=appointment.pk)
         )
+        check_may_change(by, appointment=current, therapist_id=therapist.pk if therapist else None)
         if current.status not in RESCHEDULABLE:
             raise ValidationError(errors.NOT_RESCHEDULABLE, code="not_reschedulable")
         _check_note_not_signed(current)
@@ -267,15 +280,16 @@ def appointment_reschedule(
         room_id = current.room_id
         if diary.rooms and diary.refusal(therapist_id, starts_at, room_id=room_id) is not None:
             room_id = diary.free_room(starts_at, blocked_end)  # the old room is busy then
+        fields = ["therapist", "starts_at", "ends_at", "buffer_ends_at", "room"]
+        if therapist_id != current.therapist_id:
+            current.assigned_by = by
+            fields.append("assigned_by")
         current.therapist_id = therapist_id
         current.starts_at = starts_at
         current.ends_at = end
         current.buffer_ends_at = blocked_end
         current.room_id = room_id
-        _save_guarded(
-            current,
-            update_fields=["therapist", "starts_at", "ends_at", "buffer_ends_at", "room"],
-        )
+        _save_guarded(current, update_fields=fields)
         _on_commit("rescheduled", current)
     return current
 
@@ -286,13 +300,15 @@ def appointment_cancel(
     reason: str,
     by_client: bool = False,
     now: datetime | None = None,
+    by=None,
 ) -> Appointment:
-    """Cancel a booked or confirmed appointment, freeing its time.
+    """Cancel a booked or confirmed appointment, freeing its time (`by`: the staff user).
 
     A client cancelling inside the policy's cancellation window is marked as a late
     cancellation. Clients cannot cancel once the appointment has started.
     """
     now = now or timezone.now()
+    check_may_change(by, appointment=appointment, therapist_id=None)
     with transaction.atomic():
         if by_client and appointment.starts_at <= now:
             raise ValidationError(errors.ALREADY_STARTED, code="started")
@@ -311,13 +327,15 @@ def appointment_cancel(
 
 
 def appointment_set_status(
-    *, appointment: Appointment, from_status: str, to_status: str
+    *, appointment: Appointment, from_status: str, to_status: str, by=None
 ) -> Appointment:
-    """Move an appointment from `from_status` to `to_status`, compare-and-swap.
+    """Move an appointment from `from_status` to `to_status`, compare-and-swap (`by`: the
+    staff user; a therapist only on their own appointments).
 
     Refused when the move is not allowed, or when someone else changed the status first
     (the row no longer has `from_status`).
     """
+    check_may_change(by, appointment=appointment, therapist_id=None)
     if to_status not in TRANSITIONS.get(from_status, ()):
         raise ValidationError(
             errors.STATUS_NOT_ALLOWED.format(
@@ -329,13 +347,11 @@ def appointment_set_status(
     if to_status == Status.CHECKED_IN:
         _check_clearance(appointment, now=timezone.now())
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                updated = Appointment.objects.filter(pk=appointment.pk, status=from_status).update(
-                    status=to_status
-                )
-        except IntegrityError as exc:  # e.g. no-show back to booked over a new booking
-            raise ValidationError(errors.SLOT_TAKEN, code="slot_taken") from exc
+        # No transition leads from a status that frees the diary back to one that holds
+        # it, so this update can never collide with the overlap guards.
+        updated = Appointment.objects.filter(pk=appointment.pk, status=from_status).update(
+            status=to_status
+        )
         if updated != 1:
             raise ValidationError(errors.STATUS_CHANGED, code="stale")
         appointment.refresh_from_db()
