@@ -12,6 +12,7 @@ from bookings.models.appointments import (
     AppointmentStatus,
 )
 from bookings.models.care import EmergencyAccess
+from bookings.models.mail import EmailDelivery, EmailStatus, UpkeepJob
 from bookings.models.notes import (
     AccessLog,
     BodyMapEntry,
@@ -36,6 +37,8 @@ __all__ = [
     "BodyMapEntry",
     "BookingPolicy",
     "Closure",
+    "EmailDelivery",
+    "EmailStatus",
     "ConfirmedVia",
     "EmergencyAccess",
     "HomeCareAssignment",
@@ -51,6 +54,7 @@ __all__ = [
     "SessionNote",
     "TimeOff",
     "TreatmentPlan",
+    "UpkeepJob",
     "Weekday",
     "WorkingHours",
 ]
