@@ -360,6 +360,8 @@ REMINDER_WINDOW_HOURS = _env_int("REMINDER_WINDOW_HOURS", 24)
 # A therapist reads a client's record once they have treated them (checked in), or this many
 # hours before an appointment someone else booked with them, to prepare.
 CARE_PREPARATION_HOURS = _env_int("CARE_PREPARATION_HOURS", 24)
+# An unfinished online booking's answers are kept this long after the last step, then purged.
+BOOKING_DRAFT_MINUTES = _env_int("BOOKING_DRAFT_MINUTES", 60)
 # How long "break the glass" (emergency access with a written reason) lasts, in minutes.
 BREAK_GLASS_MINUTES = _env_int("BREAK_GLASS_MINUTES", 60)
 # Therapists' private calendar feeds show client initials unless this is on.

@@ -12,6 +12,7 @@ from bookings.models.appointments import (
     AppointmentStatus,
 )
 from bookings.models.care import EmergencyAccess as EmergencyAccess
+from bookings.models.online import BookingDraft as BookingDraft
 from bookings.models.online import ConfirmedVia as ConfirmedVia
 from bookings.models.online import OnlineBooking as OnlineBooking
 from bookings.models.online import OnlineSubmission as OnlineSubmission
