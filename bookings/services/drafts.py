@@ -3,14 +3,14 @@
 The flow's answers (treatment, time, name, email, phone, health answers) live in a
 `BookingDraft` row, not in the session: the session holds only a random key. A draft lives
 `BOOKING_DRAFT_MINUTES` after its last step, is removed when the booking is made, and
-`purge()` (run by the upkeep schedule) deletes expired drafts and expired sessions.
+`purge()` (run by the upkeep schedule, beside its expired-sessions job) deletes expired
+drafts.
 """
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from importlib import import_module
 from typing import Any
 
 from django.conf import settings
@@ -60,10 +60,8 @@ def draft_discard(*, key: str | None) -> None:
 
 
 def purge(*, now: datetime | None = None) -> int:
-    """Delete expired drafts (and expired sessions); returns how many drafts went."""
+    """Delete expired drafts; returns how many went."""
     now = now or timezone.now()
     with transaction.atomic():
         deleted, _ = BookingDraft.objects.filter(expires_at__lte=now).delete()
-    engine = import_module(settings.SESSION_ENGINE)
-    engine.SessionStore.clear_expired()
     return deleted

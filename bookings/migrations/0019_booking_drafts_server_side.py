@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0017_care_follows_treatment_and_break_the_glass'),
+        ('bookings', '0018_email_deliveries_and_upkeep_jobs'),
     ]
 
     operations = [
