@@ -64,7 +64,11 @@ def build_ics(appointment: Appointment, *, kind: str, manage_url: str | None = N
 
 
 def build_client_email(kind: str, appointment: Appointment, *, manage_url: str | None = None,
+                       confirm_url: str | None = None,
                        now: datetime | None = None) -> EmailMultiAlternatives:
+    """`confirm_url`: the link that confirms the details and health answers given with an
+    online booking, so they can enter the client's record (see
+    `bookings.services.submissions`)."""
     if kind not in KINDS:
         raise ValueError(UNKNOWN_KIND.format(kind=kind))
     online = getattr(appointment, "online_booking", None)
@@ -79,6 +83,7 @@ def build_client_email(kind: str, appointment: Appointment, *, manage_url: str |
         "therapist": appointment.therapist.display_name,
         "starts_at": timezone.localtime(appointment.starts_at),
         "manage_url": manage_url,
+        "confirm_url": confirm_url,
         "needs_clearance": appointment.needs_clearance and kind != "cancelled",
         "late_cancellation": appointment.late_cancellation,
         "policy_text": policy_text,
@@ -108,9 +113,10 @@ def build_client_email(kind: str, appointment: Appointment, *, manage_url: str |
     return message
 
 
-def send_client_email(kind: str, appointment: Appointment, *, manage_url: str | None = None) -> bool:
+def send_client_email(kind: str, appointment: Appointment, *, manage_url: str | None = None,
+                      confirm_url: str | None = None) -> bool:
     """Build and send one client email; False when the client has no email address."""
     if not appointment.client.email:
         return False
-    build_client_email(kind, appointment, manage_url=manage_url).send()
+    build_client_email(kind, appointment, manage_url=manage_url, confirm_url=confirm_url).send()
     return True

@@ -345,19 +345,23 @@ def answers_record(
             intake=intake, item__in=[item.pk for item in items.values()]
         )
     }
-    rows, new_rows, changed_rows, history = [], [], [], []
+    rows: list[ContraindicationAnswer] = []
+    new_rows: list[ContraindicationAnswer] = []
+    changed_rows: list[ContraindicationAnswer] = []
+    history: list[tuple[ContraindicationAnswer, bool, dict[str, list[Any]]]] = []
     for code, answer, detail in parsed:
         item = items[code]
-        row = existing.get(item.pk)
-        before = (
-            {"answer": row.answer, "detail": row.detail, "version": row.version_id}
-            if row
+        found = existing.get(item.pk)
+        before: dict[str, Any] = (
+            {"answer": found.answer, "detail": found.detail, "version": found.version_id}
+            if found
             else {"item": None}
         )
-        created = row is None
-        if created:
-            row = ContraindicationAnswer(intake=intake, item=item)
-        row.version = item.current_version
+        created = found is None
+        row = ContraindicationAnswer(intake=intake, item=item) if found is None else found
+        version = item.current_version
+        assert version is not None  # checked for every item above
+        row.version = version
         row.answer = _answer_value(answer)
         row.detail = detail
         row.answered_at = now

@@ -19,6 +19,7 @@ from django.utils import timezone
 from bookings import errors
 from bookings.models import Appointment, AppointmentSource, AppointmentStatus, BookingPolicy
 from bookings.selectors.availability import Diary, clinic_zone
+from bookings.selectors.visibility import check_may_change
 from clinic.models import Client, Room, Therapist
 from clinic.validation import validate_row
 from treatments.models import TreatmentOption
@@ -167,8 +168,12 @@ def appointment_book(
     room: Room | None = None,
     now: datetime | None = None,
     needs_clearance: bool = False,
+    by=None,
 ) -> Appointment:
     """Book `option` for `client` at `starts_at`, or raise a `ValidationError` saying why.
+
+    `by`: the staff user booking (None for the client online); a therapist books only
+    with themselves.
 
     `therapist=None` means no preference: a free therapist who offers the treatment is
     chosen. `room=None` assigns the first free active room when the clinic has rooms.
@@ -177,6 +182,7 @@ def appointment_book(
     """
     now = now or timezone.now()
     starts_at = _check_aware(starts_at)
+    check_may_change(by, appointment=None, therapist_id=therapist.pk if therapist else None)
     with transaction.atomic():
         option = TreatmentOption.objects.select_related("treatment_type").get(pk=option.pk)
         if not option.active or not option.treatment_type.active:
@@ -218,6 +224,7 @@ def appointment_book(
             status=Status.BOOKED,
             source=source,
             needs_clearance=needs_clearance,
+            assigned_by=by,
         )
         _save_guarded(appointment)
         _on_commit("booked", appointment)
@@ -231,8 +238,12 @@ def appointment_reschedule(
     therapist: Therapist | None = None,
     now: datetime | None = None,
     by_staff: bool = False,
+    by=None,
 ) -> Appointment:
     """Move an active appointment to `starts_at` (and `therapist`, when given).
+
+    `by`: the staff user moving it (None for the client); a therapist moves only their
+    own appointments and never to another therapist.
 
     `by_staff` moves within the staff windows (no minimum notice; see
     `BookingPolicy.for_staff`); a client moving their own booking keeps the online ones.
@@ -248,6 +259,7 @@ def appointment_reschedule(
             .select_related("option__treatment_type")
             .get(pk=appointment.pk)
         )
+        check_may_change(by, appointment=current, therapist_id=therapist.pk if therapist else None)
         if current.status not in RESCHEDULABLE:
             raise ValidationError(errors.NOT_RESCHEDULABLE, code="not_reschedulable")
         _check_note_not_signed(current)
@@ -269,15 +281,16 @@ def appointment_reschedule(
         room_id = current.room_id
         if diary.rooms and diary.refusal(therapist_id, starts_at, room_id=room_id) is not None:
             room_id = diary.free_room(starts_at, blocked_end)  # the old room is busy then
+        fields = ["therapist", "starts_at", "ends_at", "buffer_ends_at", "room"]
+        if therapist_id != current.therapist_id:
+            current.assigned_by = by
+            fields.append("assigned_by")
         current.therapist_id = therapist_id
         current.starts_at = starts_at
         current.ends_at = end
         current.buffer_ends_at = blocked_end
         current.room_id = room_id
-        _save_guarded(
-            current,
-            update_fields=["therapist", "starts_at", "ends_at", "buffer_ends_at", "room"],
-        )
+        _save_guarded(current, update_fields=fields)
         _on_commit("rescheduled", current)
     return current
 
@@ -288,13 +301,15 @@ def appointment_cancel(
     reason: str,
     by_client: bool = False,
     now: datetime | None = None,
+    by=None,
 ) -> Appointment:
-    """Cancel a booked or confirmed appointment, freeing its time.
+    """Cancel a booked or confirmed appointment, freeing its time (`by`: the staff user).
 
     A client cancelling inside the policy's cancellation window is marked as a late
     cancellation. Clients cannot cancel once the appointment has started.
     """
     now = now or timezone.now()
+    check_may_change(by, appointment=appointment, therapist_id=None)
     with transaction.atomic():
         if by_client and appointment.starts_at <= now:
             raise ValidationError(errors.ALREADY_STARTED, code="started")
@@ -313,13 +328,15 @@ def appointment_cancel(
 
 
 def appointment_set_status(
-    *, appointment: Appointment, from_status: str, to_status: str
+    *, appointment: Appointment, from_status: str, to_status: str, by=None
 ) -> Appointment:
-    """Move an appointment from `from_status` to `to_status`, compare-and-swap.
+    """Move an appointment from `from_status` to `to_status`, compare-and-swap (`by`: the
+    staff user; a therapist only on their own appointments).
 
     Refused when the move is not allowed, or when someone else changed the status first
     (the row no longer has `from_status`).
     """
+    check_may_change(by, appointment=appointment, therapist_id=None)
     if to_status not in TRANSITIONS.get(from_status, ()):
         raise ValidationError(
             errors.STATUS_NOT_ALLOWED.format(

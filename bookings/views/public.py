@@ -311,7 +311,7 @@ def step_review(request: HttpRequest) -> HttpResponse:
     alternatives = state.get("alternatives") or []
     problems: list[tuple[str, str]] = []
     if request.method == "POST":
-        form = ReviewForm(request.POST, alternatives=alternatives)
+        form = ReviewForm(request.POST, alternatives=alternatives, flow=state["flow"])
         if form.is_valid():
             start_iso = form.cleaned_data.get("start") or state["start"]
             start = _parse_start(start_iso)
@@ -326,7 +326,9 @@ def step_review(request: HttpRequest) -> HttpResponse:
                     sensitive_consents=health["sensitive"],
                     general_consent=health["general"],
                     policy_accepted=True,
-                    idempotency_key=form.cleaned_data["flow"],
+                    # The flow's own token from the session, never one sent by the browser.
+                    idempotency_key=state["flow"],
+                    requester="web",
                 )
             except ScreeningRefused as refused:
                 return _refused(request, state, refused)
@@ -346,7 +348,7 @@ def step_review(request: HttpRequest) -> HttpResponse:
                 _save(request, {"done": booking.manage_token})
                 return redirect("bookings:book_done")
     else:
-        form = ReviewForm(initial={"flow": state["flow"]}, alternatives=alternatives)
+        form = ReviewForm(initial={"flow": state["flow"]}, alternatives=alternatives, flow=state["flow"])
     taken = state.pop("taken", False)
     _save(request, state)
     policy = BookingPolicy.current()
@@ -363,6 +365,7 @@ def step_review(request: HttpRequest) -> HttpResponse:
         "taken": taken or bool(alternatives),
         "alternatives": [(iso, _parse_start(iso)) for iso in alternatives],
         "problems": problems,
+        "flow": state["flow"],
     }
     return _render(request, "review.html", "book_review", context)
 
@@ -371,7 +374,13 @@ def done(request: HttpRequest) -> HttpResponse:
     booking = online_booking_for_token(_state(request).get("done", ""))
     if booking is None:
         return redirect("bookings:book")
-    return render(request, "bookings/public/done.html", {"booking": booking, "appointment": booking.appointment})
+    # The address as typed, never the stored one: the page must not tell what the clinic
+    # holds about an address.
+    return render(
+        request,
+        "bookings/public/done.html",
+        {"booking": booking, "appointment": booking.appointment, "submission": booking.submission},
+    )
 
 
 def advice(request: HttpRequest) -> HttpResponse:
