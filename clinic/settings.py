@@ -15,6 +15,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import xstatic.pkg.bootstrap as _xbootstrap
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CLINIC_VAR_DIR", BASE_DIR / "var"))
 
@@ -199,6 +201,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks",
+    "django_tasks_db",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -296,14 +300,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "clinic" / "static"]
-try:
-    import xstatic.pkg.bootstrap as _xbootstrap
-
+STATICFILES_DIRS: list[Path | tuple[str, str]] = [
+    BASE_DIR / "clinic" / "static",
     # Bootstrap comes from the installed XStatic package, never from a CDN.
-    STATICFILES_DIRS.append(("bootstrap", _xbootstrap.BASE_DIR))
-except ImportError:  # pragma: no cover - the package is a declared dependency
-    pass
+    ("bootstrap", _xbootstrap.BASE_DIR),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -365,6 +366,22 @@ CARE_PREPARATION_HOURS = _env_int("CARE_PREPARATION_HOURS", 24)
 BREAK_GLASS_MINUTES = _env_int("BREAK_GLASS_MINUTES", 60)
 # Therapists' private calendar feeds show client initials unless this is on.
 CALENDAR_FEED_FULL_NAMES = _env_bool("CALENDAR_FEED_FULL_NAMES", False)
+
+# --- Background work (README: "Background work") -----------------------------------------
+# Jobs are rows in the application's own database, inserted in the transaction of the change
+# that causes them; `manage.py run_worker` runs them and the upkeep schedule.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A failed email is tried this many times in all, waiting EMAIL_RETRY_SECONDS, then 4x as
+# long after each failure (1 min, 4, 16, 64, 256: about six hours); then staff see it.
+EMAIL_MAX_ATTEMPTS = _env_int("EMAIL_MAX_ATTEMPTS", 6)
+EMAIL_RETRY_SECONDS = _env_int("EMAIL_RETRY_SECONDS", 60)
+# Seconds an SMTP connection may hang before the attempt counts as failed.
+EMAIL_TIMEOUT = _env_int("EMAIL_TIMEOUT", 30)
+# A job that has been running this long belongs to a dead worker: its email is queued again.
+TASK_LOST_AFTER_SECONDS = _env_int("TASK_LOST_AFTER_SECONDS", 600)
+# How often each worker checks the upkeep schedule, and how often the lost-job sweep runs.
+UPKEEP_TICK_SECONDS = _env_int("UPKEEP_TICK_SECONDS", 30)
+EMAIL_SWEEP_SECONDS = _env_int("EMAIL_SWEEP_SECONDS", 60)
 
 LOGGING = {
     "version": 1,

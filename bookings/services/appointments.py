@@ -23,6 +23,7 @@ from bookings.selectors.visibility import check_may_change
 from clinic.models import Client, Room, Therapist
 from clinic.validation import validate_row
 from treatments.models import TreatmentOption
+from treatments.selectors import clearances_for_client, screen_client
 
 Status = AppointmentStatus
 
@@ -39,7 +40,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-# Staff workspace rules (issue 7): every path that checks in or moves obeys them.
+# Every path that checks in or moves an appointment obeys these.
 CLEARANCE_MISSING = (
     "This appointment needs a medical clearance: record a valid clearance before checking in."
 )
@@ -52,8 +53,6 @@ def _check_clearance(appointment: Appointment, *, now: datetime) -> None:
     current = Appointment.objects.select_related("client", "treatment_type").get(pk=appointment.pk)
     if not current.needs_clearance:
         return
-    from treatments.selectors import clearances_for_client, screen_client
-
     day = current.starts_at.astimezone(clinic_zone()).date()
     valid = [c for c in clearances_for_client(current.client) if c.is_valid_on(day)]
     if not valid or screen_client(current.client, current.treatment_type, now=now).needs_clearance:
@@ -61,8 +60,8 @@ def _check_clearance(appointment: Appointment, *, now: datetime) -> None:
 
 
 def _check_note_not_signed(appointment: Appointment) -> None:
-    note = getattr(appointment, "note", None) or getattr(appointment, "session_note", None)
-    if note is not None and getattr(note, "is_signed", False):
+    note = getattr(appointment, "note", None)  # None: no note started (reverse one-to-one)
+    if note is not None and note.is_signed:
         raise ValidationError(NOTE_SIGNED, code="note_signed")
 
 
@@ -348,13 +347,11 @@ def appointment_set_status(
     if to_status == Status.CHECKED_IN:
         _check_clearance(appointment, now=timezone.now())
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                updated = Appointment.objects.filter(pk=appointment.pk, status=from_status).update(
-                    status=to_status
-                )
-        except IntegrityError as exc:  # e.g. no-show back to booked over a new booking
-            raise ValidationError(errors.SLOT_TAKEN, code="slot_taken") from exc
+        # No transition leads from a status that frees the diary back to one that holds
+        # it, so this update can never collide with the overlap guards.
+        updated = Appointment.objects.filter(pk=appointment.pk, status=from_status).update(
+            status=to_status
+        )
         if updated != 1:
             raise ValidationError(errors.STATUS_CHANGED, code="stale")
         appointment.refresh_from_db()
