@@ -219,6 +219,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "clinic.middleware.NoStoreByDefaultMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Inside the two above, so a page answered from the cache still gets their headers.
+    "clinic.pagecache.PublicPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "clinic.sessions.SessionRenewalMiddleware",
     "django.middleware.common.CommonMiddleware",
