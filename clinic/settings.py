@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import xstatic.pkg.bootstrap as _xbootstrap
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CLINIC_VAR_DIR", BASE_DIR / "var"))
@@ -204,6 +205,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -215,6 +217,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "clinic.middleware.NoStoreByDefaultMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Inside the two above, so a page answered from the cache still gets their headers.
+    "clinic.pagecache.PublicPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "clinic.sessions.SessionRenewalMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -294,6 +300,9 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 # with a TOTP code or a recovery code as well as their password. On in production; the demo
 # and the test suite turn it off unless asked.
 STAFF_MFA_REQUIRED = _env_bool("STAFF_MFA_REQUIRED", not (DEBUG or TESTING))
+# The back office lists and removes authenticators but never shows their secrets or QR
+# codes: whoever could read them could sign in as that person.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -338,6 +347,26 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------------
+# Scripts and styles come only from our own static files: no inline code and no style=""
+# attributes anywhere, so an injected <script> or style does nothing. A page that must
+# build a style sheet (the diary's block positions) marks its <style> with the request's
+# nonce. data: images are Bootstrap's built-in icons and the blank favicon.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- The clinic itself -----------------------------------------------------------------
 CLINIC_NAME = os.environ.get("CLINIC_NAME", "Riverside Sciatica & Hip Clinic")
@@ -388,7 +417,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Secret links (manage, portal sign-in, feeds) never reach a log in their URL.
+    "filters": {"redact_tokens": {"()": "clinic.logredact.RedactTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own console handlers would print request paths unfiltered: everything
+        # goes through the root handler above instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }

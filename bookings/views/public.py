@@ -43,7 +43,7 @@ from bookings.services.online import (
     online_booking_create,
 )
 from clinic.models import Therapist
-from clinic.ratelimit import rate_limited
+from clinic.ratelimit import count_action, rate_limited
 from treatments.models import TreatmentOption
 
 DRAFT_KEY = "online_booking_draft"
@@ -349,6 +349,7 @@ def step_review(request: HttpRequest) -> HttpResponse:
                     for message in messages
                 ]
             else:
+                count_action(request, "booking")
                 drafts.draft_discard(key=request.session.pop(DRAFT_KEY, None))
                 request.session[DONE_KEY] = booking.manage_token
                 return redirect("bookings:book_done")

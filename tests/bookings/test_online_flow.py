@@ -109,11 +109,21 @@ def test_honeypot_filled_books_nothing(first_slot, option_60):
     assert not Client.objects.exists() and not Appointment.objects.exists()
 
 
-def test_post_steps_answer_429_past_the_rate_limit(settings, option_60):
-    settings.BOOKING_RATE_LIMIT = "3/m"
+def test_only_bookings_made_count_towards_the_rate_limit(settings, first_slot, option_60):
+    settings.BOOKING_RATE_LIMIT = "1/m"
     browser = Browser()
-    codes = [browser.post(url("book"), {"option": option_60.pk}).status_code for _ in range(4)]
-    assert codes == [302, 302, 302, 429]
+    # Going back and forth and correcting mistakes is free.
+    for _ in range(3):
+        assert browser.post(url("book"), {"option": option_60.pk}).status_code == 302
+        assert browser.post(url("book_details"), {"name": "", "email": "x"}).status_code in (200, 302)
+    walk_to_review(browser, option_60, first_slot)
+    assert confirm(browser).url == url("book_done")
+
+    refused = Browser().post(url("book"), {"option": option_60.pk})
+    assert refused.status_code == 429
+    page = refused.content.decode()
+    assert "Please try again in" in page and "+1 416 555 0142" in page
+    assert 1 <= int(refused["Retry-After"]) <= 60
 
 
 def test_emergency_answer_shows_emergency_advice_and_keeps_nothing(first_slot, option_60):
@@ -224,3 +234,18 @@ def test_treatment_page_book_link_preselects_the_treatment(first_slot, option_60
     response = browser.get(url("book"), {"treatment": "trigger-point"})
     first_option = option_60.treatment_type.options.order_by("duration_minutes").first()
     assert response.context["form"].initial["option"] == str(first_option.pk)
+
+
+def test_pages_with_the_clients_details_and_answers_are_never_stored(first_slot, option_60):
+    browser = Browser()
+    walk_to_review(browser, option_60, first_slot)
+    pages = [url("book_details"), url("book_health"), url("book_review")]
+    responses = [browser.get(page) for page in pages]
+    confirm(browser)
+    token = OnlineBooking.objects.get().manage_token
+    for page in (url("book_done"), url("manage", token), url("manage_move", token), url("manage_cancel", token)):
+        responses.append(browser.get(page))
+    for response in responses:
+        assert response.status_code == 200, response.request["PATH_INFO"]
+        assert "no-store" in response["Cache-Control"], response.request["PATH_INFO"]
+        assert "private" in response["Cache-Control"]

@@ -234,13 +234,14 @@ def test_a_portal_sign_in_is_not_a_staff_login(client, client_person):
 
 def test_link_requests_past_the_limit_are_answered_429(client, client_person, settings):
     settings.BOOKING_RATE_LIMIT = "3/m"
+    assert request_link(client, "not an email").status_code == 200  # a typo is not counted
     for _ in range(3):
         assert request_link(client, "nobody@example.com").status_code == 302
 
     response = request_link(client, "ada@example.com")
 
     assert response.status_code == 429
-    assert response["Retry-After"] == "60"
+    assert 1 <= int(response["Retry-After"]) <= 60
     assert mail.outbox == []  # the refused request sent nothing
 
 
