@@ -23,7 +23,7 @@ from bookings.models.notes import (
     RecordPurge,
     SessionNote,
 )
-from bookings.models.online import ConfirmedVia, OnlineBooking, OnlineSubmission
+from bookings.models.online import BookingDraft, ConfirmedVia, OnlineBooking, OnlineSubmission
 from bookings.models.plans import OutcomeResponse, PlanSession, ResponseSource, TreatmentPlan
 from bookings.models.portal import PortalToken
 from bookings.models.schedule import BookingPolicy, Closure, TimeOff, Weekday, WorkingHours
@@ -36,6 +36,7 @@ __all__ = [
     "AppointmentSource",
     "AppointmentStatus",
     "BodyMapEntry",
+    "BookingDraft",
     "BookingPolicy",
     "Closure",
     "EmailDelivery",
