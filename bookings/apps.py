@@ -4,10 +4,11 @@ from django.db.models.signals import post_migrate
 
 
 def _grant_roles(sender, using="default", **kwargs) -> None:
-    from bookings.roles import ROLE_PERMISSIONS
+    from bookings.roles import JOB_ROLE_PERMISSIONS, ROLE_PERMISSIONS
     from clinic.roles import grant
 
     grant(sender.label, ROLE_PERMISSIONS, using=using)
+    grant("django_tasks_database", JOB_ROLE_PERMISSIONS, using=using)
 
 
 class BookingsConfig(AppConfig):

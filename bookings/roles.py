@@ -32,6 +32,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 ROLE_PERMISSIONS[MANAGER]["onlinebooking"] = (V, A, C, D)  # online bookings: manager only
+# Client emails: the front desk sees them on the appointment and resends failed ones; the
+# manager also watches the queue (the upkeep schedule and the backend's job rows).
+ROLE_PERMISSIONS[FRONT_DESK]["emaildelivery"] = (V, C)
+ROLE_PERMISSIONS[MANAGER]["emaildelivery"] = (V, A, C, D)
+ROLE_PERMISSIONS[MANAGER]["upkeepjob"] = (V, A, C, D)
+# The task backend's own rows (app label django_tasks_database), read-only, for the manager.
+JOB_ROLE_PERMISSIONS = {MANAGER: {"dbtaskresult": (V,)}}
 # What was submitted online holds health answers: read-only, narrowed by the visibility rule.
 ROLE_PERMISSIONS[THERAPIST]["onlinesubmission"] = (V,)
 ROLE_PERMISSIONS[MANAGER]["onlinesubmission"] = (V, A, C, D)
@@ -44,3 +51,6 @@ for _role, _plan_actions in ((THERAPIST, (V, A, C)), (MANAGER, (V, A, C, D))):
     ROLE_PERMISSIONS[_role].update(
         {"treatmentplan": _plan_actions, "plansession": _plan_actions, "outcomeresponse": (V, A)}
     )
+# Unfinished online bookings are not in the admin; the manager holds the permissions so
+# every model stays the manager's, as for the rest of the clinic's data.
+ROLE_PERMISSIONS[MANAGER]["bookingdraft"] = (V, A, C, D)

@@ -12,6 +12,7 @@ from bookings.models.appointments import (
     AppointmentStatus,
 )
 from bookings.models.care import EmergencyAccess
+from bookings.models.mail import EmailDelivery, EmailStatus, UpkeepJob
 from bookings.models.notes import (
     AccessLog,
     BodyMapEntry,
@@ -21,7 +22,7 @@ from bookings.models.notes import (
     NoteReferral,
     SessionNote,
 )
-from bookings.models.online import ConfirmedVia, OnlineBooking, OnlineSubmission
+from bookings.models.online import BookingDraft, ConfirmedVia, OnlineBooking, OnlineSubmission
 from bookings.models.plans import OutcomeResponse, PlanSession, ResponseSource, TreatmentPlan
 from bookings.models.portal import PortalToken
 from bookings.models.schedule import BookingPolicy, Closure, TimeOff, Weekday, WorkingHours
@@ -34,8 +35,11 @@ __all__ = [
     "AppointmentSource",
     "AppointmentStatus",
     "BodyMapEntry",
+    "BookingDraft",
     "BookingPolicy",
     "Closure",
+    "EmailDelivery",
+    "EmailStatus",
     "ConfirmedVia",
     "EmergencyAccess",
     "HomeCareAssignment",
@@ -51,6 +55,7 @@ __all__ = [
     "SessionNote",
     "TimeOff",
     "TreatmentPlan",
+    "UpkeepJob",
     "Weekday",
     "WorkingHours",
 ]

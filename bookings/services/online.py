@@ -32,8 +32,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import errors
-from bookings.emails import send_client_email
+from bookings import emails, errors
 from bookings.models import (
     Appointment,
     AppointmentSource,
@@ -460,7 +459,11 @@ def _create(
     )
     submission.full_clean(validate_unique=False, validate_constraints=False)
     submission.save()
-    _email_on_commit("confirmed", booking, confirm_token=token)
+    emails.email_booked(
+        _for_email(booking),
+        manage_url=booking.manage_url,
+        confirm_url=settings.SITE_URL + reverse("bookings:book_confirm", args=[token]),
+    )
     return booking
 
 
@@ -470,22 +473,10 @@ def _hours(window: timedelta) -> int:
     return -(-seconds // 3600)
 
 
-def _email_on_commit(kind: str, booking: OnlineBooking, *, confirm_token: str | None = None) -> None:
-    appointment_id = booking.appointment_id
-    manage_url = booking.manage_url if kind != "cancelled" else None
-    confirm_url = (
-        settings.SITE_URL + reverse("bookings:book_confirm", args=[confirm_token])
-        if confirm_token
-        else None
-    )
-
-    def send() -> None:
-        appointment = Appointment.objects.select_related(
-            "client", "therapist", "treatment_type"
-        ).get(pk=appointment_id)
-        send_client_email(kind, appointment, manage_url=manage_url, confirm_url=confirm_url)
-
-    transaction.on_commit(send)
+def _for_email(booking: OnlineBooking) -> Appointment:
+    return Appointment.objects.select_related(
+        "client", "therapist", "treatment_type", "online_booking"
+    ).get(pk=booking.appointment_id)
 
 
 def cancellation_is_late(*, booking: OnlineBooking, now: datetime | None = None) -> bool:
@@ -511,7 +502,7 @@ def online_booking_cancel(*, booking: OnlineBooking, now: datetime | None = None
             ).update(late_cancellation=late)
             appointment.late_cancellation = late
         booking.appointment = appointment
-        _email_on_commit("cancelled", booking)
+        emails.email_cancelled(_for_email(booking))
     return booking
 
 
@@ -546,7 +537,7 @@ def online_booking_move(
                 appointment=appointment, starts_at=starts_at, therapist=therapist, now=now
             )
             booking.appointment = appointment
-            _email_on_commit("moved", booking)
+            emails.email_moved(_for_email(booking), manage_url=booking.manage_url)
     except ValidationError as exc:
         raise _start_refusal(exc, option=option, starts_at=starts_at, therapist=fixed, now=now) from exc
     return booking
