@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings.views import manage, profiles, public
+from bookings.views import confirm, manage, profiles, public
 from bookings.views import notes as notes_views
 from bookings.views import plans as plan_views
 from bookings.views import portal as portal_views
@@ -19,6 +19,9 @@ urlpatterns = [
     path("book/review/", public.step_review, name="book_review"),
     path("book/done/", public.done, name="book_done"),
     path("book/advice/", public.advice, name="book_advice"),
+    # The emailed link that lets what was submitted with a booking enter the record.
+    path("book/confirm/<str:token>/", confirm.confirm_submission, name="book_confirm"),
+    path("book/confirmed/", confirm.confirmed, name="book_confirmed"),
     # Self-service through the private manage link.
     path("manage/<str:token>/", manage.manage, name="manage"),
     path("manage/<str:token>/cancel/", manage.cancel, name="manage_cancel"),

@@ -74,12 +74,15 @@ def signed_note_with_parts(client, therapist, option):
     return note
 
 
-def authorise_purge_of_everything() -> None:
-    """Authorise the removal of every signed note and access-log row, through the one
-    route the immutability triggers allow (see bookings.models.notes.RecordPurge).
+def purge_clinical_records_for_flush() -> None:
+    """Remove every session note and access-log row through the one route the
+    immutability triggers allow (see bookings.models.notes.RecordPurge): authorise, then
+    delete children before parents.
 
-    Transactional tests end with a flush, which on SQLite is a plain DELETE of every
-    table: without this the triggers would refuse it."""
+    Transactional tests end with a flush, which on SQLite is a plain DELETE of every table
+    in no set order: the triggers would refuse it, or find the authorisation gone first."""
+    from django.db import connection
+
     from bookings.models import AccessLog, RecordPurge, SessionNote
 
     rows = [
@@ -92,3 +95,14 @@ def authorise_purge_of_everything() -> None:
         if client_id is not None
     ]
     RecordPurge.objects.bulk_create(rows)
+    with connection.cursor() as cursor:
+        for table in (
+            "bookings_notechecklistitem",
+            "bookings_bodymapentry",
+            "bookings_notereferral",
+            "bookings_homecareassignment",
+            "bookings_noteaddendum",
+            "bookings_sessionnote",
+            "bookings_accesslog",
+        ):
+            cursor.execute(f"DELETE FROM {table}")

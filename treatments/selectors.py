@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from clinic.models import Client, Therapist
-from clinic.roles import is_manager
 from treatments.models import (
     Consent,
     ContraindicationAnswer,
@@ -127,28 +127,38 @@ def screen_client(
     return screening_context_for(client, now=now).screen(treatment_type, sites)
 
 
-ScopeRule = Callable[..., QuerySet]
-_scope_rule: ScopeRule | None = None
+# --- Catalogue history ----------------------------------------------------------------------
+
+VERSION_COMPARED = (
+    "question", "wording", "category", "action", "requires_clearance", "refer",
+    "other_types_action", "escalates_with_emergency", "guidance", "client_advice",
+)
 
 
-def register_clinical_scope(rule: ScopeRule) -> None:
-    """Install the rule that knows who treats whom (bookings registers it when ready).
-
-    `treatments` cannot import `bookings`, where appointments live; the rule is handed down
-    instead, so there is still one visibility rule for every clinical record."""
-    global _scope_rule
-    _scope_rule = rule
+@dataclass(frozen=True)
+class VersionChange:
+    field: str
+    before: Any
+    after: Any
 
 
-def clinical_scope(queryset: QuerySet, user, *, client_lookup: str = "client") -> QuerySet:
-    """Narrow a queryset of clinical rows to the clients `user` may see.
+def _compared(version: ContraindicationVersion) -> dict[str, Any]:
+    values = {f: getattr(version, f) for f in VERSION_COMPARED}
+    values["treatment_types"] = sorted(t.code for t in version.treatment_types.all())
+    values["body_sites"] = sorted(s.code for s in version.body_sites.all())
+    return values
 
-    The single seam for row-level scoping: every clinical admin queryset and
-    `HealthIntake.objects.visible_to()` goes through here. Without a registered rule it
-    fails closed: only clinic managers see anything.
-    """
-    if _scope_rule is not None:
-        return _scope_rule(queryset, user, client_lookup=client_lookup)
-    if getattr(user, "is_authenticated", False) and is_manager(user):
-        return queryset
-    return queryset.none()
+
+def version_changes(version: ContraindicationVersion) -> list[VersionChange]:
+    """What `version` changed from the version before it (empty for a first version), so
+    two versions whose wording looks alike still show how they differ."""
+    previous = (
+        ContraindicationVersion.objects.filter(item_id=version.item_id, version__lt=version.version)
+        .prefetch_related("treatment_types", "body_sites")
+        .order_by("-version")
+        .first()
+    )
+    if previous is None:
+        return []
+    before, after = _compared(previous), _compared(version)
+    return [VersionChange(f, before[f], after[f]) for f in after if before[f] != after[f]]

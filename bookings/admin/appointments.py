@@ -22,6 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from bookings.admin.mail import appointment_emails
 from bookings.models import Appointment, AppointmentSource, AppointmentStatus
 from bookings.selectors.availability import clinic_zone
 from bookings.selectors.workspace import monday_of
@@ -33,6 +34,7 @@ from bookings.services.appointments import (
     appointment_reschedule,
     appointment_set_status,
 )
+from bookings.services.submissions import NO_SUBMISSION, submission_confirm_by_staff
 from bookings.workspace_forms import CancelReasonForm
 
 Status = AppointmentStatus
@@ -46,13 +48,21 @@ def _refused(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
+def _submission(appointment: Appointment):
+    online = getattr(appointment, "online_booking", None) if appointment.source == "online" else None
+    return getattr(online, "submission", None) if online is not None else None
+
+
 class ServiceForm(forms.ModelForm):
     """A ModelForm whose validation and saving are done by a booking service.
 
     ModelForm's own `_post_clean` would validate a half-built row; instead `book()` calls
     the service, which checks the whole diary and saves. Its refusal becomes a form error
-    and `self.instance` becomes the saved appointment.
+    and `self.instance` becomes the saved appointment. `user` (set by the admin) is who
+    acts, so the service applies who may change what.
     """
+
+    user = None
 
     def _post_clean(self) -> None:
         if self.errors:
@@ -87,6 +97,7 @@ class AppointmentAddForm(ServiceForm):
             therapist=data.get("therapist"),
             room=data.get("room"),
             source=AppointmentSource.STAFF,
+            by=self.user,
         )
 
 
@@ -113,15 +124,18 @@ class AppointmentChangeForm(ServiceForm):
                 starts_at=data["starts_at"],
                 therapist=data["therapist"],
                 by_staff=True,
+                by=self.user,
             )
         if "status" in changed and data["status"] == Status.CANCELLED:
             appointment = appointment_cancel(
                 appointment=appointment,
                 reason=data.get("cancellation_reason") or "Cancelled by the clinic",
+                by=self.user,
             )
         elif "status" in changed:
             appointment = appointment_set_status(
-                appointment=appointment, from_status=appointment.status, to_status=data["status"]
+                appointment=appointment, from_status=appointment.status, to_status=data["status"],
+                by=self.user,
             )
         return appointment
 
@@ -169,15 +183,18 @@ class AppointmentAdmin(admin.ModelAdmin):
         "needs_consent", "needs_review",
     ]
     search_fields = ["client__first_name", "client__last_name", "client__email", "client__phone"]
-    list_select_related = ["client", "therapist", "treatment_type"]
-    actions = ["confirm", "check_in", "complete", "mark_no_show", "cancel_with_reason", "export_selected_csv"]
+    list_select_related = ["client", "therapist", "treatment_type", "online_booking__submission"]
+    actions = [
+        "confirm", "check_in", "confirm_online_details", "complete", "mark_no_show",
+        "cancel_with_reason", "export_selected_csv",
+    ]
     change_list_template = "admin/bookings/appointment/workspace_change_list.html"
     autocomplete_fields = ["client", "therapist", "option", "room"]
     ordering = ["-starts_at"]
     change_readonly = [
         "public_id", "client", "treatment_type", "option", "duration_minutes", "price", "room",
         "local_end", "buffer_until", "source", "needs_clearance", "needs_consent", "needs_review",
-        "late_cancellation", "cancelled_at", "created_at",
+        "late_cancellation", "cancelled_at", "created_at", "client_emails",
     ]
 
     # -- columns --------------------------------------------------------------------------
@@ -212,6 +229,13 @@ class AppointmentAdmin(admin.ModelAdmin):
             out.append("needs screening review")
         if obj.late_cancellation:
             out.append("late cancellation")
+        submission = _submission(obj)
+        if submission is not None and not submission.is_confirmed:
+            out.append("online details to confirm")
+            if submission.name_differs:
+                out.append("name differs from record")
+            if submission.phone_differs:
+                out.append("phone differs from record")
         return ", ".join(out)
 
     # -- add form prefilled from the schedule ---------------------------------------------
@@ -236,7 +260,8 @@ class AppointmentAdmin(admin.ModelAdmin):
             try:
                 # The service decides which moves are allowed and words the refusal.
                 appointment_set_status(
-                    appointment=appointment, from_status=appointment.status, to_status=to_status
+                    appointment=appointment, from_status=appointment.status, to_status=to_status,
+                    by=request.user,
                 )
             except ValidationError as exc:
                 self.message_user(request, f"{appointment}: {_refused(exc)}", messages.ERROR)
@@ -252,6 +277,24 @@ class AppointmentAdmin(admin.ModelAdmin):
     @admin.action(description="Check in", permissions=["change"])
     def check_in(self, request, queryset):
         self._move(request, queryset, Status.CHECKED_IN, "Checked in")
+
+    @admin.action(description="Confirm online details (client present)", permissions=["change"])
+    def confirm_online_details(self, request, queryset):
+        """The client in front of the desk confirms what was submitted with their online
+        booking: it enters their record with this user as the one who recorded it."""
+        done = 0
+        for appointment in queryset.select_related("client", "treatment_type", "online_booking__submission"):
+            submission = _submission(appointment)
+            try:
+                if submission is None:
+                    raise ValidationError(NO_SUBMISSION, code="no_submission")
+                submission_confirm_by_staff(submission=submission, by=request.user)
+            except ValidationError as exc:
+                self.message_user(request, f"{appointment}: {_refused(exc)}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"Confirmed the online details of {done} appointment(s).", messages.SUCCESS)
 
     @admin.action(description="Complete", permissions=["change"])
     def complete(self, request, queryset):
@@ -272,6 +315,7 @@ class AppointmentAdmin(admin.ModelAdmin):
                         appointment=appointment,
                         reason=form.cleaned_data["reason"],
                         by_client=form.cleaned_data["by_client"],
+                        by=request.user,
                     )
                 except ValidationError as exc:
                     self.message_user(request, f"{appointment}: {_refused(exc)}", messages.ERROR)
@@ -320,7 +364,8 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     # -- forms: the booking service validates and saves --------------------------------------
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = AppointmentChangeForm if obj else AppointmentAddForm
+        base = AppointmentChangeForm if obj else AppointmentAddForm
+        kwargs["form"] = type(base.__name__, (base,), {"user": request.user})
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):
@@ -330,6 +375,10 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.change_readonly if obj else []
+
+    @admin.display(description="Client emails")
+    def client_emails(self, obj: Appointment) -> str:
+        return appointment_emails(obj)
 
     def save_model(self, request, obj, form, change) -> None:
         """Nothing to do: the form's booking service call has already saved the row."""
@@ -383,7 +432,10 @@ def _csv_response(queryset) -> StreamingHttpResponse:
     zone = clinic_zone()
     writer = csv.writer(_Echo())
     rows = (
-        queryset.select_related("client", "therapist", "treatment_type")
+        # The changelist's queryset joins more (the online submission for the flags column);
+        # the export reads only these columns.
+        queryset.select_related(None)
+        .select_related("client", "therapist", "treatment_type")
         .only(
             "starts_at", "ends_at", "duration_minutes", "price", "status", "source",
             "needs_clearance", "late_cancellation", "client__first_name", "client__last_name",

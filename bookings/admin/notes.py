@@ -32,6 +32,8 @@ from bookings.models import (
 from bookings.models.notes import AccessAction
 from bookings.notes_forms import AddendumForm, SessionNoteForm
 from bookings.selectors.notes import checklist_for_note
+from bookings.selectors.plans import session_measures
+from bookings.selectors.signatures import addenda_of, signatory_of, signature_of
 from bookings.selectors.visibility import (
     notes_visible_to,
     notes_writable_by,
@@ -126,7 +128,7 @@ class ReferralInline(BodyMapInline):
 class AddendumInline(admin.StackedInline):
     model = NoteAddendum
     extra = 0
-    fields = ["created_at", "author", "reason", "text"]
+    fields = ["written", "reason", "text"]
     readonly_fields = fields
     can_delete = False
     verbose_name_plural = "addenda (under the original; add one with the form below)"
@@ -143,6 +145,11 @@ class AddendumInline(admin.StackedInline):
     def has_view_permission(self, request, obj=None) -> bool:
         return True
 
+    @admin.display(description="Written by")
+    def written(self, obj: NoteAddendum) -> str:
+        zone_time = timezone.localtime(obj.created_at)
+        return f"{signatory_of(obj.author)}, {zone_time:%Y-%m-%d %H:%M %Z}"
+
 
 @admin.register(SessionNote)
 class SessionNoteAdmin(admin.ModelAdmin):
@@ -153,9 +160,9 @@ class SessionNoteAdmin(admin.ModelAdmin):
     search_fields = ["client__first_name", "client__last_name", "client__email"]
     date_hierarchy = "created_at"
     inlines = [BodyMapInline, ReferralInline, AddendumInline]
-    readonly_fields = ["appointment", "client", "therapist", "status", "signed_at", "signed_by"]
+    readonly_fields = ["appointment", "client", "therapist", "status", "signature"]
     fieldsets = [
-        (None, {"fields": ["appointment", "client", "therapist", "status", "signed_at", "signed_by", "treated"]}),
+        (None, {"fields": ["appointment", "client", "therapist", "status", "signature", "treated"]}),
         ("Subjective", {"fields": [
             "complaint", "onset", "pattern", "below_knee", "tingling_numbness", "aggravating",
             "easing", "goals", "pain_before",
@@ -166,12 +173,13 @@ class SessionNoteAdmin(admin.ModelAdmin):
         ("Plan", {"fields": ["plan", "home_care_sheets"]}),
     ]
     change_form_template = "admin/bookings/sessionnote/change_form.html"
+    object_history_template = "admin/bookings/sessionnote/object_history.html"
 
     # --- scope and permissions ------------------------------------------------------------
 
     def get_queryset(self, request):
         return notes_visible_to(request.user).select_related(
-            "appointment__treatment_type", "client", "therapist", "signed_by"
+            "appointment__treatment_type", "client", "therapist", "signed_by__therapist"
         )
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -192,6 +200,11 @@ class SessionNoteAdmin(admin.ModelAdmin):
     @admin.display(description="Treatment")
     def treatment(self, obj: SessionNote) -> str:
         return obj.appointment.treatment_type.name
+
+    @admin.display(description="Signed")
+    def signature(self, obj: SessionNote) -> str:
+        signed = signature_of(obj)
+        return str(signed) if signed else "Not signed"
 
     # --- add: start the note of an appointment ---------------------------------------------
 
@@ -293,6 +306,11 @@ class SessionNoteAdmin(admin.ModelAdmin):
             user=request.user, action=AccessAction.VIEW, obj=note, client=note.client,
             ip=services.client_ip(request),
         )
+        extra_context = {
+            **(extra_context or {}),
+            "signature": signature_of(note),
+            "addenda": addenda_of(note),
+        }
         return super().history_view(request, object_id, extra_context)
 
     def _note_context(self, request, note: SessionNote) -> dict:
@@ -306,12 +324,14 @@ class SessionNoteAdmin(admin.ModelAdmin):
             figure.append({"site": site, "x": x, "y": y, "checkbox": f"id_sites_treated_{i}", "state": state})
         return {
             "note": note,
+            "signature": signature_of(note),
             "verdict": note.verdict,
             "figure": figure,
             "addendum_form": AddendumForm(),
             "can_add_addendum": note.is_signed and notes_writable_by(request.user).filter(pk=note.pk).exists(),
             "sign_problems": [] if note.is_signed else services.sign_problems(note),
             "home_care": note.home_care.select_related("sheet"),
+            "plan_session": session_measures(note.appointment),
         }
 
     def save_model(self, request, obj, form, change):

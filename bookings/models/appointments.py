@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -35,6 +36,8 @@ class AppointmentSource(models.TextChoices):
 # overlap guards in migration 0002 spell out the same two values.
 INACTIVE_STATUSES = (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
 ACTIVE_STATUSES = tuple(s for s in AppointmentStatus if s not in INACTIVE_STATUSES)
+# The client came: care was given (access to records, plan progress, retention count from it).
+ATTENDED_STATUSES = (AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED)
 
 
 class AppointmentQuerySet(models.QuerySet):
@@ -83,6 +86,17 @@ class Appointment(models.Model):
         help_text="Red-flag questions unanswered or treatment refused: a clinician must review.",
     )
     late_cancellation = models.BooleanField(default=False)
+    # Who last gave the appointment its therapist (null: the client online, or the system).
+    # A therapist who put a client on themselves gets no early access to the record from it
+    # (see `bookings.selectors.visibility`).
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.CharField(max_length=240, blank=True)

@@ -5,7 +5,7 @@ Everything here is health information. `__str__` never shows clinical text (it r
 logs, admin breadcrumbs and error reports); write through `bookings.services.notes` and
 read through `bookings.selectors.visibility`, the one rule for who may see a note.
 A signed note is never changed. The database refuses it (triggers from migration
-0017_signed_notes_immutable, on PostgreSQL and SQLite): no UPDATE or DELETE of a signed
+0021_signed_notes_immutable, on PostgreSQL and SQLite): no UPDATE or DELETE of a signed
 note, of its checklist, body map or referrals, and no UPDATE or DELETE of addenda and
 access-log rows, whatever path the SQL comes from. The models and the queryset refuse
 first with the domain error, so the admin and the services show a message instead of a
@@ -414,6 +414,7 @@ class AccessAction(models.TextChoices):
     CHANGE = "change", "Change"
     SIGN = "sign", "Sign"
     ADDENDUM = "addendum", "Addendum"
+    BREAK_GLASS = "glass", "Break the glass"
     # Tombstones: a class of record removed, never its content.
     PURGE = "purge", "Removed after retention"
     ERASE = "erase", "Erased on request"
@@ -446,7 +447,7 @@ class AccessLog(InsertOnlyModel):
 class RecordPurge(models.Model):
     """The one route past the immutability guards: removing notes past retention.
 
-    The triggers of migration 0017 refuse DELETE of a signed note, its checklist, body map,
+    The triggers of migration 0021 refuse DELETE of a signed note, its checklist, body map,
     referrals and addenda, and of access-log rows, unless this table holds a row naming
     that note (`note_id`; access-log rows: `client_id`). The retention purge, and nothing
     else, inserts that row in the same transaction as the deletes, with who authorised it

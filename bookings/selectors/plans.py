@@ -1,7 +1,7 @@
 """Reads for treatment plans: progress counts, measures due, score series, charts, report.
 
-Who may see a plan is the clinical visibility rule (`clinical_scope`); the portal asks
-only for the signed-in client's own rows.
+Who may see a plan is the clinical visibility rule (`plans_visible_to` in
+`bookings.selectors.visibility`); the portal asks only for the signed-in client's own rows.
 """
 
 from __future__ import annotations
@@ -11,28 +11,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.html import escape
 
 from bookings.models import (
+    ATTENDED_STATUSES,
     Appointment,
     AppointmentStatus,
     OutcomeResponse,
     PlanSession,
     TreatmentPlan,
 )
-from bookings.selectors.visibility import clinical_scope
+from bookings.selectors.visibility import plans_visible_to
 from clinic.models import Client
 from treatments.outcomes import INSTRUMENTS, Change, Instrument
 
 Status = AppointmentStatus
-ATTENDED = (Status.COMPLETED, Status.CHECKED_IN)
 REMAINING = (Status.BOOKED, Status.CONFIRMED)
 
 
-def plans_visible_to(user) -> QuerySet[TreatmentPlan]:
-    return clinical_scope(TreatmentPlan.objects.all(), user)
+__all__ = ["plans_visible_to"]
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ class PlanProgress:
 def is_completed(statuses: list[str]) -> bool:
     """A plan is completed when every session is over (none booked, confirmed or in
     progress) and at least one was attended."""
-    return any(s in ATTENDED for s in statuses) and not any(
+    return any(s in ATTENDED_STATUSES for s in statuses) and not any(
         s in REMAINING or s == Status.CHECKED_IN for s in statuses
     )
 
@@ -70,7 +69,7 @@ def _progress(sessions: list[PlanSession]) -> PlanProgress:
     statuses = [s.appointment.status for s in sessions]
     return PlanProgress(
         sessions=sessions,
-        attended=sum(1 for s in statuses if s in ATTENDED),
+        attended=sum(1 for s in statuses if s in ATTENDED_STATUSES),
         cancelled=sum(1 for s in statuses if s == Status.CANCELLED),
         no_shows=sum(1 for s in statuses if s == Status.NO_SHOW),
         remaining=sum(1 for s in statuses if s in REMAINING),
@@ -344,3 +343,26 @@ def response_lines(response: OutcomeResponse) -> list[dict[str, str]]:
             answer = str(value)
         lines.append({"text": entry["text"], "answer": answer})
     return lines
+
+
+@dataclass(frozen=True)
+class SessionMeasures:
+    session: PlanSession
+    collects: bool
+    measures: list[tuple[Instrument, OutcomeResponse | None]]
+
+
+def session_measures(appointment: Appointment) -> SessionMeasures | None:
+    """For a session note: which plan session this is ("3 of 8") and its measures, each
+    with its response when answered. None when the appointment is not part of a plan."""
+    session = (
+        PlanSession.objects.filter(appointment=appointment).select_related("plan").first()
+    )
+    if session is None:
+        return None
+    answered = {r.instrument: r for r in appointment.outcome_responses.all()}
+    return SessionMeasures(
+        session=session,
+        collects=session.plan.collects_at(session.number),
+        measures=[(INSTRUMENTS[code], answered.get(code)) for code in session.plan.measures],
+    )

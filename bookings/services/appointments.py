@@ -20,6 +20,7 @@ from bookings import errors
 from bookings.models import Appointment, AppointmentSource, AppointmentStatus, BookingPolicy
 from bookings.selectors.availability import Diary, clinic_zone
 from bookings.selectors.screening import SessionScreening, screening_for, session_screening
+from bookings.selectors.visibility import check_may_change
 from clinic.models import Client, Room, Therapist
 from clinic.validation import validate_row
 from treatments.models import TreatmentOption
@@ -66,8 +67,8 @@ def _check_in_gate(appointment: Appointment, *, now: datetime) -> None:
 
 
 def _check_note_not_signed(appointment: Appointment) -> None:
-    note = getattr(appointment, "note", None) or getattr(appointment, "session_note", None)
-    if note is not None and getattr(note, "is_signed", False):
+    note = getattr(appointment, "note", None)  # None: no note started (reverse one-to-one)
+    if note is not None and note.is_signed:
         raise ValidationError(NOTE_SIGNED, code="note_signed")
 
 
@@ -172,8 +173,13 @@ def appointment_book(
     therapist: Therapist | None = None,
     room: Room | None = None,
     now: datetime | None = None,
+    by=None,
+    screening: SessionScreening | None = None,
 ) -> Appointment:
     """Book `option` for `client` at `starts_at`, or raise a `ValidationError` saying why.
+
+    `by`: the staff user booking (None for the client online); a therapist books only
+    with themselves.
 
     `therapist=None` means no preference: a free therapist who offers the treatment is
     chosen. `room=None` assigns the first free active room when the clinic has rooms.
@@ -182,13 +188,19 @@ def appointment_book(
 
     The client's record is screened for the treatment and the result kept on the
     appointment (`needs_clearance`, `needs_consent`, `needs_review`), whoever books:
-    staff may book a session that may not start yet, and the schedule shows why.
+    staff may book a session that may not start yet, and the schedule shows why. An
+    online booking passes the `screening` of what the person submitted instead: it enters
+    the record only once confirmed.
     """
     now = now or timezone.now()
     starts_at = _check_aware(starts_at)
+    check_may_change(by, appointment=None, therapist_id=therapist.pk if therapist else None)
     # Screened before the booking transaction: the answers do not depend on the diary,
     # and the diary's lock should be held for as short a time as possible.
-    screening = screening_for(client=client, treatment_type_id=option.treatment_type_id, now=now)
+    if screening is None:
+        screening = screening_for(
+            client=client, treatment_type_id=option.treatment_type_id, now=now
+        )
     with transaction.atomic():
         option = TreatmentOption.objects.select_related("treatment_type").get(pk=option.pk)
         if not option.active or not option.treatment_type.active:
@@ -232,6 +244,7 @@ def appointment_book(
             needs_clearance=screening.needs_clearance,
             needs_consent=screening.needs_consent,
             needs_review=screening.needs_review,
+            assigned_by=by,
         )
         _save_guarded(appointment)
         _on_commit("booked", appointment)
@@ -245,8 +258,12 @@ def appointment_reschedule(
     therapist: Therapist | None = None,
     now: datetime | None = None,
     by_staff: bool = False,
+    by=None,
 ) -> Appointment:
     """Move an active appointment to `starts_at` (and `therapist`, when given).
+
+    `by`: the staff user moving it (None for the client); a therapist moves only their
+    own appointments and never to another therapist.
 
     `by_staff` moves within the staff windows (no minimum notice; see
     `BookingPolicy.for_staff`); a client moving their own booking keeps the online ones.
@@ -262,6 +279,7 @@ def appointment_reschedule(
             .select_related("option__treatment_type")
             .get(pk=appointment.pk)
         )
+        check_may_change(by, appointment=current, therapist_id=therapist.pk if therapist else None)
         if current.status not in RESCHEDULABLE:
             raise ValidationError(errors.NOT_RESCHEDULABLE, code="not_reschedulable")
         _check_note_not_signed(current)
@@ -283,15 +301,16 @@ def appointment_reschedule(
         room_id = current.room_id
         if diary.rooms and diary.refusal(therapist_id, starts_at, room_id=room_id) is not None:
             room_id = diary.free_room(starts_at, blocked_end)  # the old room is busy then
+        fields = ["therapist", "starts_at", "ends_at", "buffer_ends_at", "room"]
+        if therapist_id != current.therapist_id:
+            current.assigned_by = by
+            fields.append("assigned_by")
         current.therapist_id = therapist_id
         current.starts_at = starts_at
         current.ends_at = end
         current.buffer_ends_at = blocked_end
         current.room_id = room_id
-        _save_guarded(
-            current,
-            update_fields=["therapist", "starts_at", "ends_at", "buffer_ends_at", "room"],
-        )
+        _save_guarded(current, update_fields=fields)
         _on_commit("rescheduled", current)
     return current
 
@@ -302,13 +321,15 @@ def appointment_cancel(
     reason: str,
     by_client: bool = False,
     now: datetime | None = None,
+    by=None,
 ) -> Appointment:
-    """Cancel a booked or confirmed appointment, freeing its time.
+    """Cancel a booked or confirmed appointment, freeing its time (`by`: the staff user).
 
     A client cancelling inside the policy's cancellation window is marked as a late
     cancellation. Clients cannot cancel once the appointment has started.
     """
     now = now or timezone.now()
+    check_may_change(by, appointment=appointment, therapist_id=None)
     with transaction.atomic():
         if by_client and appointment.starts_at <= now:
             raise ValidationError(errors.ALREADY_STARTED, code="started")
@@ -327,13 +348,15 @@ def appointment_cancel(
 
 
 def appointment_set_status(
-    *, appointment: Appointment, from_status: str, to_status: str
+    *, appointment: Appointment, from_status: str, to_status: str, by=None
 ) -> Appointment:
-    """Move an appointment from `from_status` to `to_status`, compare-and-swap.
+    """Move an appointment from `from_status` to `to_status`, compare-and-swap (`by`: the
+    staff user; a therapist only on their own appointments).
 
     Refused when the move is not allowed, or when someone else changed the status first
     (the row no longer has `from_status`).
     """
+    check_may_change(by, appointment=appointment, therapist_id=None)
     if to_status not in TRANSITIONS.get(from_status, ()):
         raise ValidationError(
             errors.STATUS_NOT_ALLOWED.format(
@@ -345,13 +368,11 @@ def appointment_set_status(
     if to_status == Status.CHECKED_IN:
         _check_in_gate(appointment, now=timezone.now())
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                updated = Appointment.objects.filter(pk=appointment.pk, status=from_status).update(
-                    status=to_status
-                )
-        except IntegrityError as exc:  # e.g. no-show back to booked over a new booking
-            raise ValidationError(errors.SLOT_TAKEN, code="slot_taken") from exc
+        # No transition leads from a status that frees the diary back to one that holds
+        # it, so this update can never collide with the overlap guards.
+        updated = Appointment.objects.filter(pk=appointment.pk, status=from_status).update(
+            status=to_status
+        )
         if updated != 1:
             raise ValidationError(errors.STATUS_CHANGED, code="stale")
         appointment.refresh_from_db()

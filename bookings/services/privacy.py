@@ -34,7 +34,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from bookings.fhir import client_bundle
-from bookings.models import AccessLog, Appointment, AppointmentStatus
+from bookings.models import ATTENDED_STATUSES, AccessLog, Appointment
 from bookings.models.notes import AccessAction
 from bookings.services.notes import access_record
 from clinic.models import Client
@@ -194,7 +194,6 @@ def client_export(*, client: Client, by, ip: str | None = None) -> bytes:
 KEPT = frozenset(
     {"clinic.client", "bookings.appointment", "bookings.accesslog", "bookings.onlinebooking", "bookings.portaltoken"}
 )
-ATTENDED = (AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED)
 PURGE_REASON = "Retention period over ({years} years after the last visit on {last})."
 ERASE_REASON = "Erased on the client's request; retention period over."
 KEEP_SENTENCE = (
@@ -228,7 +227,7 @@ def retention_of(client: Client, *, years: int | None = None) -> Retention:
     years = settings.RECORDS_RETENTION_YEARS if years is None else years
     zone = timezone.get_current_timezone()
     last = (
-        Appointment.objects.filter(client=client, status__in=ATTENDED)
+        Appointment.objects.filter(client=client, status__in=ATTENDED_STATUSES)
         .order_by("-starts_at")
         .values_list("starts_at", flat=True)
         .first()

@@ -30,7 +30,7 @@ from bookings.services import online
 from bookings.views.staff_api import StaffError
 from bookings.views.staff_api import router as staff_router
 from clinic.models import Therapist
-from clinic.ratelimit import rate_limited
+from clinic.ratelimit import count_action, rate_limited
 from treatments.models import TreatmentOption, TreatmentType
 from treatments.selectors import treatments_for_public
 
@@ -326,6 +326,13 @@ def _service_errors(
     return errors
 
 
+def _requester(request: HttpRequest) -> str:
+    """Who sent the request, for the idempotency fingerprint: a signed-in user, else the
+    public (the client's own identity is in the body: name, email, phone)."""
+    user = getattr(request, "user", None)
+    return f"api:user:{user.pk}" if user is not None and user.is_authenticated else "api"
+
+
 def _slot_out(slot: Slot) -> dict:
     zone = clinic_zone()
     return {
@@ -349,8 +356,10 @@ def _slot_out(slot: Slot) -> dict:
     "health screen. 201: booked. 400: malformed input or missing answers, each field named "
     '(a missing answer as "screening.<code>"); unknown fields are refused. 409: the time is '
     "no longer free, with the nearest free slots. 422: the screening answers mean we cannot "
-    "book this treatment, with advice for the client. 429: too many requests from this "
-    "address. An `Idempotency-Key` header makes a repeated request return the same booking.",
+    "book this treatment, with advice for the client, or the `Idempotency-Key` was already "
+    "used for a different request. 429: too many bookings from this address just now; "
+    "Retry-After gives the seconds to wait. An `Idempotency-Key` header makes a repeated "
+    "identical request return the same booking.",
 )
 @decorate_view(rate_limited("booking"))
 def create_booking(
@@ -396,7 +405,10 @@ def create_booking(
             general_consent=payload.consents.treatment,
             policy_accepted=payload.policy_accepted,
             idempotency_key=idempotency_key,
+            requester=_requester(request),
         )
+    except online.KeyReused as exc:
+        return Status(422, {"detail": exc.messages[0], "advice": [], "findings": []})
     except online.ScreeningRefused as exc:
         return Status(
             422, {"detail": exc.messages[0], "advice": exc.advice, "findings": exc.findings}
@@ -411,6 +423,7 @@ def create_booking(
         )
     except ValidationError as exc:
         return bad_request(request, _service_errors(exc, option=option, answers=answers))
+    count_action(request, "booking")
     appointment = booking.appointment
     zone = clinic_zone()
     return Status(

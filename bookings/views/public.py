@@ -1,9 +1,9 @@
 """The public booking flow: one page per step, GET shows, POST saves and redirects.
 
-State lives in the session under one key until the booking is made; every step checks
-the earlier steps are done and sends the client back to the first one that is not. The
-health answers sit in the session only between the health step and the confirmation,
-and are dropped as soon as screening refuses or the booking is made.
+State lives server-side in a short-lived draft (`bookings.services.drafts`); the session
+holds only the draft's random key, never an answer. Every step checks the earlier steps
+are done and sends the client back to the first one that is not. The health answers are
+dropped as soon as screening refuses, and the draft is removed when the booking is made.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from bookings.selectors.online import (
     screening_versions,
     slot_week,
 )
+from bookings.services import drafts
 from bookings.services.online import (
     ClientDetails,
     ScreeningRefused,
@@ -42,10 +43,11 @@ from bookings.services.online import (
     online_booking_create,
 )
 from clinic.models import Therapist
-from clinic.ratelimit import rate_limited
+from clinic.ratelimit import count_action, rate_limited
 from treatments.models import TreatmentOption
 
-SESSION_KEY = "online_booking"
+DRAFT_KEY = "online_booking_draft"
+DONE_KEY = "online_booking_done"
 WINDOW_DAYS = 7
 BOT_REFUSED = "We could not accept this form. If you are a person, please call us to book."
 STEPS = [
@@ -68,11 +70,13 @@ FIELD_STEP = {
 
 
 def _state(request: HttpRequest) -> dict[str, Any]:
-    return dict(request.session.get(SESSION_KEY) or {})
+    return drafts.draft_load(key=request.session.get(DRAFT_KEY))
 
 
 def _save(request: HttpRequest, state: dict[str, Any]) -> None:
-    request.session[SESSION_KEY] = state
+    key = drafts.draft_save(key=request.session.get(DRAFT_KEY), data=state)
+    if request.session.get(DRAFT_KEY) != key:
+        request.session[DRAFT_KEY] = key
 
 
 def _options():
@@ -311,7 +315,7 @@ def step_review(request: HttpRequest) -> HttpResponse:
     alternatives = state.get("alternatives") or []
     problems: list[tuple[str, str]] = []
     if request.method == "POST":
-        form = ReviewForm(request.POST, alternatives=alternatives)
+        form = ReviewForm(request.POST, alternatives=alternatives, flow=state["flow"])
         if form.is_valid():
             start_iso = form.cleaned_data.get("start") or state["start"]
             start = _parse_start(start_iso)
@@ -326,7 +330,9 @@ def step_review(request: HttpRequest) -> HttpResponse:
                     sensitive_consents=health["sensitive"],
                     general_consent=health["general"],
                     policy_accepted=True,
-                    idempotency_key=form.cleaned_data["flow"],
+                    # The flow's own token from the session, never one sent by the browser.
+                    idempotency_key=state["flow"],
+                    requester="web",
                 )
             except ScreeningRefused as refused:
                 return _refused(request, state, refused)
@@ -343,10 +349,12 @@ def step_review(request: HttpRequest) -> HttpResponse:
                     for message in messages
                 ]
             else:
-                _save(request, {"done": booking.manage_token})
+                count_action(request, "booking")
+                drafts.draft_discard(key=request.session.pop(DRAFT_KEY, None))
+                request.session[DONE_KEY] = booking.manage_token
                 return redirect("bookings:book_done")
     else:
-        form = ReviewForm(initial={"flow": state["flow"]}, alternatives=alternatives)
+        form = ReviewForm(initial={"flow": state["flow"]}, alternatives=alternatives, flow=state["flow"])
     taken = state.pop("taken", False)
     _save(request, state)
     policy = BookingPolicy.current()
@@ -363,15 +371,22 @@ def step_review(request: HttpRequest) -> HttpResponse:
         "taken": taken or bool(alternatives),
         "alternatives": [(iso, _parse_start(iso)) for iso in alternatives],
         "problems": problems,
+        "flow": state["flow"],
     }
     return _render(request, "review.html", "book_review", context)
 
 
 def done(request: HttpRequest) -> HttpResponse:
-    booking = online_booking_for_token(_state(request).get("done", ""))
+    booking = online_booking_for_token(request.session.get(DONE_KEY, ""))
     if booking is None:
         return redirect("bookings:book")
-    return render(request, "bookings/public/done.html", {"booking": booking, "appointment": booking.appointment})
+    # The address as typed, never the stored one: the page must not tell what the clinic
+    # holds about an address.
+    return render(
+        request,
+        "bookings/public/done.html",
+        {"booking": booking, "appointment": booking.appointment, "submission": booking.submission},
+    )
 
 
 def advice(request: HttpRequest) -> HttpResponse:

@@ -6,8 +6,10 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 
 from bookings.models import AppointmentSource, WorkingHours
+from bookings.selectors.online import screening_versions
 from bookings.services.appointments import appointment_book
 from bookings.services.plans import PlanSpec, plan_book
 
@@ -38,6 +40,56 @@ def book(client, option, starts_at, therapist=None, **kwargs):
     kwargs.setdefault("now", NOW)
     return appointment_book(
         client=client, option=option, starts_at=starts_at, therapist=therapist, **kwargs
+    )
+
+
+def treat(appointment):
+    """Mark a booked appointment as given (checked in), so its therapist counts as treating
+    the client; fixtures only, the clock rules for check-in are tested elsewhere."""
+    from bookings.models import Appointment, AppointmentStatus
+
+    Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.CHECKED_IN)
+    appointment.refresh_from_db()
+    return appointment
+
+
+def all_no(option) -> dict[str, bool]:
+    """"No" to every question the health step asks for `option`."""
+    asked = screening_versions(option.treatment_type)
+    return {v.item.code: False for v in asked["red_flags"] + asked["relevant"]}
+
+
+def walk_to_review(browser, option, slot, *, email="new@example.com", therapist="any", answers=None,
+                   name="Nia New"):
+    """Go through the public booking pages up to the review step; returns the health POST."""
+    url = lambda name, *args: reverse(f"bookings:{name}", args=args)  # noqa: E731
+    assert browser.post(url("book"), {"option": option.pk}).status_code == 302
+    assert browser.post(url("book_therapist"), {"therapist": therapist}).status_code == 302
+    response = browser.post(url("book_time"), {"start": slot.start.isoformat(), "day": slot.start.date().isoformat()})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert browser.post(url("book_details"), {"name": name, "email": email, "phone": "+1 416 555 0177"}).status_code == 302
+    answers = all_no(option) if answers is None else answers
+    data = {f"q_{code}": "yes" if yes else "no" for code, yes in answers.items()} | {"general_consent": "on"}
+    return browser.post(url("book_health"), data)
+
+
+def flow_token(browser) -> str:
+    """The flow token the review page of this browser's booking carries."""
+    page = browser.get(reverse("bookings:book_review")).content.decode()
+    return page.split('name="flow" value="', 1)[1].split('"', 1)[0]
+
+
+def flow_state(browser) -> dict:
+    """What the booking flow keeps for this browser (its server-side draft)."""
+    from bookings.services.drafts import draft_load
+    from bookings.views.public import DRAFT_KEY
+
+    return draft_load(key=browser.session.get(DRAFT_KEY))
+
+
+def confirm_review(browser, **extra):
+    return browser.post(
+        reverse("bookings:book_review"), {"flow": flow_token(browser), "policy_accepted": "on", **extra}
     )
 
 

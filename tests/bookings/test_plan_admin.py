@@ -137,6 +137,7 @@ def test_another_therapist_does_not_see_the_plan(client, client_person, working_
 def test_the_manager_report_counts_completed_plans_and_improved_clients(
     client, manager, client_person, other_client, working_therapist, option_60
 ):
+    screened(client_person)  # the red-flag screen is on record: check-in may proceed
     improved = make_plan(client_person, working_therapist, option_60, sessions=2, measures=("nprs",))
     make_plan(other_client, working_therapist, option_60, sessions=2, weekday=2, measures=("nprs",))
     for s in improved.plan_sessions.select_related("appointment"):
@@ -172,3 +173,35 @@ def test_the_client_page_charts_each_measure_and_links_the_plans(
     listing = f"{reverse('admin:bookings_treatmentplan_changelist')}?client__id__exact={client_person.pk}"
     assert listing.replace("&", "&amp;") in page or listing in page
     assert client.get(listing).status_code == 200
+
+
+def test_the_session_note_knows_its_plan_and_links_the_measures(
+    client, client_person, working_therapist, option_60
+):
+    from bookings.services.notes import note_create
+
+    plan = make_plan(client_person, working_therapist, option_60)
+    first = plan.plan_sessions.get(number=1).appointment
+    second = plan.plan_sessions.get(number=2).appointment
+    note = note_create(appointment=first, by=working_therapist.user)
+    other = note_create(appointment=second, by=working_therapist.user)
+    client.force_login(working_therapist.user)
+    page = client.get(reverse("admin:bookings_sessionnote_change", args=[note.pk])).content.decode()
+    assert "Session 1 of 8 of a" in page
+    assert reverse("admin:bookings_treatmentplan_measure", args=[plan.pk, 1, "rmdq"]) in page
+    page = client.get(reverse("admin:bookings_sessionnote_change", args=[other.pk])).content.decode()
+    assert "Session 2 of 8 of a" in page
+    assert reverse("admin:bookings_treatmentplan_measure", args=[plan.pk, 2, "rmdq"]) not in page
+
+
+def test_outcome_report_runs_in_three_queries_however_many_plans(
+    client_person, other_client, working_therapist, option_60, django_assert_max_num_queries
+):
+    from bookings.selectors.plans import outcome_report
+
+    make_plan(client_person, working_therapist, option_60, sessions=3)
+    make_plan(other_client, working_therapist, option_60, sessions=3, weekday=2)
+    with django_assert_max_num_queries(3):
+        report = outcome_report()
+    assert (report.plans, report.plans_completed, report.clients_measured) == (2, 0, 0)
+    assert report.share_improved is None

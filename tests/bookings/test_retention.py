@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from bookings.models import (
+    ATTENDED_STATUSES,
     AccessLog,
     Appointment,
     NoteAddendum,
@@ -24,7 +25,7 @@ from bookings.models import (
 )
 from bookings.models.notes import AccessAction
 from bookings.services.portal import portal_link_request
-from bookings.services.privacy import ATTENDED, client_erase, purge_expired_records, retention_of
+from bookings.services.privacy import client_erase, purge_expired_records, retention_of
 from clinic.models import Client
 from tests.factories import screened, signed_note_with_parts
 from treatments import services as treatment_services
@@ -79,7 +80,7 @@ def _clinical_rows(client: Client) -> dict[str, int]:
 
 
 def test_retention_runs_from_the_last_attended_visit(history, years):
-    last = Appointment.objects.filter(client=history["client"], status__in=ATTENDED).latest("starts_at")
+    last = Appointment.objects.filter(client=history["client"], status__in=ATTENDED_STATUSES).latest("starts_at")
     retention = retention_of(history["client"])
     assert retention.last_visit == timezone.localtime(last.starts_at).date()
     assert retention.keep_until == retention.last_visit.replace(year=retention.last_visit.year + years)

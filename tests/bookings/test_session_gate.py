@@ -22,6 +22,7 @@ from bookings.selectors.screening import (
 from bookings.services import notes as note_services
 from bookings.services.appointments import appointment_book, appointment_set_status
 from bookings.services.online import ClientDetails, online_booking_create
+from bookings.services.submissions import submission_confirm_by_staff
 from clinic.models import Client
 from tests.bookings.conftest import MONDAY, NOW, local
 from tests.factories import red_flags_no, screened
@@ -67,6 +68,8 @@ def book_online(option, answers: dict[str, bool], starts_at=None):
         policy_accepted=True,
         now=NOW,
     )
+    # The client confirms at the desk: what they submitted enters their record.
+    submission_confirm_by_staff(submission=booking.submission, by=None, now=NOW)
     return booking.appointment
 
 

@@ -27,14 +27,14 @@ CLINICAL = [
 
 @pytest.fixture
 def treats(therapist, intake):
-    """The therapist has an appointment with the intake's client: only a treating therapist
+    """The therapist has treated the intake's client: only a treating therapist
     may read or change a health record (bookings' visibility rule)."""
-    from tests.bookings.conftest import MONDAY, add_hours, book, local
+    from tests.bookings.conftest import MONDAY, add_hours, book, local, treat
     from treatments.models import TreatmentOption
 
     add_hours(therapist)
     option = TreatmentOption.objects.get(treatment_type__code="deep-tissue", duration_minutes=60)
-    return book(intake.client, option, local(MONDAY, 10), therapist=therapist)
+    return treat(book(intake.client, option, local(MONDAY, 10), therapist=therapist))
 
 
 def url(model: str, view: str = "changelist", *args) -> str:
@@ -121,7 +121,7 @@ def test_therapist_opens_clinical_lists(client, therapist, intake, model):
 @pytest.mark.django_db
 def test_therapist_views_but_cannot_edit_the_catalogue(client, therapist):
     client.force_login(therapist.user)
-    item = ContraindicationItem.objects.get(code="ci-fever")
+    item = ContraindicationItem.objects.get(code="ci-acute-medical")
     page = client.get(url("contraindicationitem", "change", item.pk))
     assert page.status_code == 200
     response = client.post(url("contraindicationitem", "change", item.pk), post_data(page))
@@ -162,7 +162,7 @@ def test_saving_the_catalogue_unchanged_adds_no_version(client, manager):
 @pytest.mark.django_db
 def test_an_inconsistent_edit_is_shown_as_an_error(client, manager):
     client.force_login(manager)
-    item = ContraindicationItem.objects.get(code="ci-fever")
+    item = ContraindicationItem.objects.get(code="ci-acute-medical")
     page = client.get(url("contraindicationitem", "change", item.pk))
     data = post_data(page) | {"action": "emergency"}
     response = client.post(url("contraindicationitem", "change", item.pk), data)

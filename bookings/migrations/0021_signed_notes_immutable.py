@@ -210,7 +210,7 @@ def guards_off(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0016_appointment_screening_flags'),
+        ('bookings', '0020_appointment_screening_flags'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -44,7 +44,7 @@ class AddFieldKeepingTriggers(migrations.AddField):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookings", "0015_access_download")]
+    dependencies = [("bookings", "0019_booking_drafts_server_side")]
 
     operations = [
         AddFieldKeepingTriggers(model_name="appointment", name=name, field=field)
