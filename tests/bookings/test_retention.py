@@ -24,7 +24,7 @@ from bookings.models import (
     SessionNote,
 )
 from bookings.models.notes import AccessAction
-from bookings.services.portal import portal_link_request
+from bookings.services.portal import portal_link_issue
 from bookings.services.privacy import client_erase, purge_expired_records, retention_of
 from clinic.models import Client
 from tests.factories import screened, signed_note_with_parts
@@ -156,7 +156,7 @@ def test_a_minor_s_records_are_kept_until_the_period_after_they_turn_18(history,
 
 def test_erasure_within_retention_says_what_stays_and_until_when(history, manager):
     client = history["client"]
-    portal_link_request(email=client.email)
+    portal_link_issue(email=client.email)
     before = _clinical_rows(client)
     removal = client_erase(client=client, by=manager)
     retention = retention_of(client)
