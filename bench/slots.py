@@ -116,7 +116,7 @@ def build(size: int) -> None:
                 client=clients[rng.randrange(CLIENTS)], therapist=therapists[therapist_index],
                 treatment_type=option.treatment_type, option=option, duration_minutes=60,
                 price=option.price, room=room, starts_at=start, ends_at=end,
-                buffer_ends_at=end + buffer, status=status, source="staff",
+                buffer_ends_at=end + buffer, status=status, source="staff", cancellation_window=timedelta(hours=24),
                 cancelled_at=start - timedelta(days=2) if status == "cancelled" else None,
             )
 

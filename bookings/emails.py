@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -106,3 +107,40 @@ def send_client_email(kind: str, appointment: Appointment, *, manage_url: str | 
         return False
     build_client_email(kind, appointment, manage_url=manage_url).send()
     return True
+
+
+def manage_url_for(appointment: Appointment) -> str | None:
+    """The client's private manage link when the appointment was booked online."""
+    try:
+        return appointment.online_booking.manage_url
+    except ObjectDoesNotExist:
+        return None
+
+
+def _send_for(kind: str, appointment_id: int) -> bool:
+    appointment = Appointment.objects.select_related(
+        "client", "therapist", "treatment_type", "online_booking"
+    ).get(pk=appointment_id)
+    manage_url = manage_url_for(appointment) if kind != "cancelled" else None
+    return send_client_email(kind, appointment, manage_url=manage_url)
+
+
+# One function per event, each the only place that event's email is sent from (the
+# services call them on commit), so delivery can be rerouted in one place.
+
+
+def send_booking_confirmed(appointment_id: int) -> bool:
+    """The client's confirmation of a new booking, with its calendar file."""
+    return _send_for("confirmed", appointment_id)
+
+
+def send_appointment_moved(appointment_id: int) -> bool:
+    """Tell the client their appointment moved (online or by the clinic), with the
+    updated calendar file."""
+    return _send_for("moved", appointment_id)
+
+
+def send_appointment_cancelled(appointment_id: int) -> bool:
+    """Tell the client their appointment is cancelled (by them or by the clinic), with a
+    calendar cancellation."""
+    return _send_for("cancelled", appointment_id)

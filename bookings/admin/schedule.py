@@ -20,9 +20,8 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
+from bookings import rules
 from bookings.services.appointments import (
-    CANCELLABLE,
-    TRANSITIONS,
     appointment_book,
     appointment_cancel,
     appointment_reschedule,
@@ -143,9 +142,7 @@ class AppointmentChangeForm(ServiceForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         current = self.instance.status
-        allowed = {current, *TRANSITIONS.get(current, ())}
-        if current in CANCELLABLE:
-            allowed.add(Status.CANCELLED)
+        allowed = {current, *rules.next_statuses(current)}
         self.fields["status"].choices = [(v, label) for v, label in Status.choices if v in allowed]
 
     def apply(self, data: dict) -> Appointment:

@@ -73,6 +73,15 @@ class Appointment(models.Model):
         default=False, help_text="Screening asked for a clinician's clearance before treatment."
     )
     late_cancellation = models.BooleanField(default=False)
+    # The cancellation window of the policy in force when this was booked: late or not is
+    # always judged against it (see `bookings.rules.cancellation_is_late`), whoever booked.
+    cancellation_window = models.DurationField(
+        help_text="The cancellation window the booking was made under."
+    )
+    changed_late = models.BooleanField(
+        default=False,
+        help_text="The client moved it inside the cancellation window; cancelling it is late.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.CharField(max_length=240, blank=True)

@@ -12,10 +12,9 @@ from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from bookings.models import Appointment, AppointmentStatus
+from bookings import rules
+from bookings.models import Appointment
 from clinic.models import Client
-
-MANAGEABLE = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
 
 
 def _has_online_bookings() -> bool:
@@ -49,7 +48,7 @@ def portal_appointments(*, client: Client, now: datetime | None = None) -> Porta
     )
     for appointment in rows:
         booking = getattr(appointment, "online_booking", None) if online else None
-        changeable = appointment.status in MANAGEABLE and appointment.starts_at > now
+        changeable = rules.client_may_change(appointment, now=now)
         appointment.manage_url = booking.manage_url if booking and changeable else None
     upcoming = [a for a in rows if a.ends_at > now]
     past = [a for a in reversed(rows) if a.ends_at <= now]

@@ -13,25 +13,18 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from bookings.emails import send_client_email
-from bookings.models import Appointment, AppointmentStatus
+from bookings import rules
+from bookings.emails import manage_url_for, send_client_email
+from bookings.models import Appointment
 
 logger = logging.getLogger(__name__)
 
 WINDOW_NOT_POSITIVE = "The reminder window must be at least one hour."
 # Checked-in or completed appointments have started; reminding then is noise.
-REMINDABLE = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
-
-
-def _manage_url(appointment: Appointment) -> str | None:
-    """The client's manage link when the appointment was booked online."""
-    try:
-        return appointment.online_booking.manage_url
-    except ObjectDoesNotExist:
-        return None
+REMINDABLE = rules.CHANGEABLE
 
 
 def reminders_due(*, now: datetime, window: timedelta):
@@ -63,7 +56,7 @@ def reminders_send(*, window_hours: int | None = None, now: datetime | None = No
         if claimed != 1:
             continue  # another run has it, or it was cancelled meanwhile
         try:
-            send_client_email("reminder", appointment, manage_url=_manage_url(appointment))
+            send_client_email("reminder", appointment, manage_url=manage_url_for(appointment))
         except Exception:
             # Release the claim so the next run retries; the id only, never the content.
             Appointment.objects.filter(pk=appointment.pk, reminder_sent_at=now).update(

@@ -12,12 +12,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from bookings.models import AppointmentStatus, OnlineBooking
+from bookings import rules
+from bookings.models import OnlineBooking
 from bookings.online_forms import MoveForm
 from bookings.selectors.online import online_booking_for_token
 from bookings.services.online import (
     SlotTaken,
-    cancellation_is_late,
     online_booking_cancel,
     online_booking_move,
 )
@@ -34,11 +34,7 @@ def _missing(request: HttpRequest) -> HttpResponse:
 
 
 def _changeable(booking: OnlineBooking) -> bool:
-    appointment = booking.appointment
-    return (
-        appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
-        and appointment.starts_at > timezone.now()
-    )
+    return rules.client_may_change(booking.appointment, now=timezone.now())
 
 
 def _context(booking: OnlineBooking) -> dict:
@@ -49,7 +45,8 @@ def _context(booking: OnlineBooking) -> dict:
         "token": booking.manage_token,
         "starts_at": timezone.localtime(appointment.starts_at),
         "changeable": _changeable(booking),
-        "late": _changeable(booking) and cancellation_is_late(booking=booking),
+        "late": _changeable(booking)
+        and rules.cancellation_is_late(appointment, now=timezone.now()),
     }
 
 

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from bookings import rules
 from bookings.models import BookingPolicy
 from bookings.online_forms import (
     NO_PREFERENCE,
@@ -76,9 +77,7 @@ def _save(request: HttpRequest, state: dict[str, Any]) -> None:
 
 
 def _options():
-    return TreatmentOption.objects.filter(
-        active=True, treatment_type__active=True, treatment_type__bookable_online=True
-    ).select_related("treatment_type").order_by("treatment_type__sort_order", "duration_minutes")
+    return rules.bookable_options(online=True)
 
 
 def _option(state: dict[str, Any]) -> TreatmentOption | None:
@@ -94,7 +93,7 @@ def _therapist(state: dict[str, Any], option: TreatmentOption) -> Therapist | No
 
 
 def _therapists(option: TreatmentOption):
-    return Therapist.objects.filter(active=True, treatment_types=option.treatment_type_id)
+    return rules.therapists_offering(option.treatment_type_id)
 
 
 def _first_missing(state: dict[str, Any], upto: str) -> str | None:
@@ -358,7 +357,7 @@ def step_review(request: HttpRequest) -> HttpResponse:
         "details": state["details"],
         "needs_clearance": state.get("needs_clearance"),
         "policy_text": policy.cancellation_policy_text,
-        "window_hours": -(-int(policy.cancellation_window.total_seconds()) // 3600),
+        "window_hours": int(rules.accepted_window(policy).total_seconds()) // 3600,
         "taken": taken or bool(alternatives),
         "alternatives": [(iso, _parse_start(iso)) for iso in alternatives],
         "problems": problems,

@@ -27,7 +27,7 @@ def past_appointment(client, therapist, option, *, days_ago: int | None = None, 
     return Appointment.objects.create(
         client=client, therapist=therapist, treatment_type=option.treatment_type, option=option,
         duration_minutes=option.duration_minutes, price=option.price, starts_at=starts,
-        ends_at=ends, buffer_ends_at=ends, status=status, source=AppointmentSource.STAFF,
+        ends_at=ends, buffer_ends_at=ends, status=status, source=AppointmentSource.STAFF, cancellation_window=timedelta(hours=24),
         cancelled_at=ends if status == AppointmentStatus.CANCELLED else None,
     )
 
