@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings import rules
 from bookings.models import (
     Appointment,
     AppointmentSource,
@@ -20,7 +21,6 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
-from bookings import rules
 from bookings.services.appointments import (
     appointment_book,
     appointment_cancel,
@@ -133,7 +133,14 @@ class AppointmentAddForm(ServiceForm):
         )
 
 
+TELL_CLIENT_HELP = "Email the client the change, with an updated calendar file."
+
+
 class AppointmentChangeForm(ServiceForm):
+    notify_client = forms.BooleanField(
+        required=False, initial=True, label="Tell the client", help_text=TELL_CLIENT_HELP
+    )
+
     class Meta:
         model = Appointment
         fields = ["therapist", "starts_at", "status", "cancellation_reason"]
@@ -154,11 +161,13 @@ class AppointmentChangeForm(ServiceForm):
                 starts_at=data["starts_at"],
                 therapist=data["therapist"],
                 by_staff=True,
+                notify=data.get("notify_client", False),
             )
         if "status" in changed and data["status"] == Status.CANCELLED:
             appointment = appointment_cancel(
                 appointment=appointment,
                 reason=data.get("cancellation_reason") or "Cancelled by the clinic",
+                notify=data.get("notify_client", False),
             )
         elif "status" in changed:
             appointment = appointment_set_status(
@@ -205,7 +214,7 @@ class AppointmentAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return list(AppointmentAddForm.Meta.fields)
-        return [*AppointmentChangeForm.Meta.fields, *self.change_readonly]
+        return [*AppointmentChangeForm.Meta.fields, "notify_client", *self.change_readonly]
 
     def get_readonly_fields(self, request, obj=None):
         return self.change_readonly if obj else []

@@ -194,6 +194,7 @@ class WorkspaceAppointmentAdmin(BaseAppointmentAdmin):
                         appointment=appointment,
                         reason=form.cleaned_data["reason"],
                         by_client=form.cleaned_data["by_client"],
+                        notify=form.cleaned_data["notify_client"],
                     )
                 except ValidationError as exc:
                     self.message_user(request, f"{appointment}: {_refused(exc)}", messages.ERROR)
