@@ -179,7 +179,7 @@ def therapist_free_at(
 
 def online_booking_for_token(token: str) -> OnlineBooking | None:
     """The booking behind a manage link, with what its page shows (1 query)."""
-    if not token or len(token) > 64:
+    if not token or len(token) > 64 or "\x00" in token:
         return None
     return (
         OnlineBooking.objects.select_related(

@@ -217,7 +217,9 @@ BOOKING_UNKNOWN_DURATION = "This treatment is not offered for that many minutes.
 BOOKING_UNKNOWN_THERAPIST = "There is no therapist with that id offering this treatment."
 BOOKING_ANSWER_MISSING = "Please answer this health question with true or false."
 BOOKING_ANSWER_UNKNOWN = "This is not a question we ask."
-BOOKING_KEY_TOO_LONG = "The Idempotency-Key header must be at most 100 characters."
+BOOKING_KEY_TOO_LONG = (
+    "The Idempotency-Key header must be at most 100 characters, without NUL characters."
+)
 BODY_PARAM = "payload"
 BODY_NOT_JSON = "The request body must be a JSON object."
 # Where the service's field names differ from this API's request fields. The field of
@@ -324,7 +326,7 @@ def create_booking(
         ),
     ] = None,
 ):
-    if idempotency_key is not None and len(idempotency_key) > 100:
+    if idempotency_key is not None and (len(idempotency_key) > 100 or "\x00" in idempotency_key):
         return bad_request(request, [("Idempotency-Key", BOOKING_KEY_TOO_LONG)])
     answers = dict(payload.screening)
     try:

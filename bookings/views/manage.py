@@ -108,4 +108,5 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
     else:
         form = MoveForm(starts=context["starts"])
     context.update({"form": form, "error": error, "option": appointment.option, "therapist": therapist})
-    return render(request, "bookings/public/manage_move.html", context, status=409 if error else 200)
+    status = 409 if error else 400 if context["day_error"] else 200
+    return render(request, "bookings/public/manage_move.html", context, status=status)

@@ -130,12 +130,19 @@ def _parse_start(value: str) -> datetime | None:
     return None if timezone.is_naive(parsed) else parsed
 
 
-def _day(value: str | None, today: date) -> date:
-    try:
-        day = date.fromisoformat(value or "")
-    except ValueError:
+DAY_INVALID = "Choose a day from {first:%d %B %Y} to {last:%d %B %Y}; here are the first free times."
+
+
+def _day(value: str | None, today: date, horizon: date) -> date | None:
+    """The day asked for in `?day=`, or None when it is not a date from today to the
+    booking horizon (a typo, a stale link, year 9999)."""
+    if not value:
         return today
-    return max(day, today)
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if today <= day <= horizon else None
 
 
 @rate_limited("booking")
@@ -189,9 +196,16 @@ def step_therapist(request: HttpRequest) -> HttpResponse:
 def slot_page_context(
     *, option: TreatmentOption, therapist: Therapist | None, day_param: str | None, now: datetime
 ) -> dict[str, Any]:
-    """A week of free times from `day_param`, grouped by day, with links to move on."""
+    """A week of free times from `day_param`, grouped by day, with links to move on.
+
+    A `day_param` that is not a bookable day gives the first week with `day_error` set;
+    the page then answers 400 with that message."""
     today = now.astimezone(clinic_zone()).date()
-    start_day = _day(day_param, today)
+    horizon = (now + BookingPolicy.current().max_advance).astimezone(clinic_zone()).date()
+    start_day = _day(day_param, today, horizon)
+    day_error = None
+    if start_day is None:
+        start_day, day_error = today, DAY_INVALID.format(first=today, last=horizon)
     days = slots_by_day(option=option, therapist=therapist, start_date=start_day, days=WINDOW_DAYS, now=now)
     last_day = start_day + timedelta(days=WINDOW_DAYS - 1)
     next_day = next_day_with_space(option=option, therapist=therapist, after=last_day, now=now)
@@ -206,6 +220,7 @@ def slot_page_context(
         "next_day": next_day,
         "earlier_day": earlier,
         "starts": [s.start.isoformat() for _, slots in days for s in slots],
+        "day_error": day_error,
     }
 
 
@@ -231,7 +246,9 @@ def step_time(request: HttpRequest) -> HttpResponse:
     else:
         form = TimeForm(initial={"start": state.get("start")}, starts=context["starts"])
     context.update({"form": form, "option": option, "therapist": therapist})
-    return _render(request, "time.html", "book_time", context)
+    return _render(
+        request, "time.html", "book_time", context, status=400 if context["day_error"] else 200
+    )
 
 
 @rate_limited("booking")
