@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 DEMO_ENV := DJANGO_DEBUG=1
 
-.PHONY: demo test install install-dev browser lint migrate seed serve bench clean
+.PHONY: demo test install install-dev browser lint migrate seed serve bench clean vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,11 +44,33 @@ demo: install
 test: install-dev browser
 	$(BIN)/pytest -q
 
+# ruff; the layers contract clinic <- treatments <- bookings; mypy with django-stubs on the
+# services, selectors and rules (the files are listed in pyproject.toml).
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(DEMO_ENV) $(BIN)/mypy
 
 bench: install
 	$(DEMO_ENV) $(BIN)/python bench/slots.py
+
+# Front-end libraries are vendored (committed) from the npm registry at pinned versions, so
+# `make demo` and `make test` need no Node.js. `make vendor` refreshes them (needs npm).
+EVENT_CALENDAR_VERSION := 5.10.1
+EC_DIR := bookings/static/vendor/event-calendar
+
+vendor:
+	@command -v npm >/dev/null || { echo "make vendor needs npm (apt-get install npm)."; exit 1; }
+	rm -rf var/vendor && mkdir -p var/vendor $(EC_DIR)
+	cd var/vendor && npm pack --silent @event-calendar/build@$(EVENT_CALENDAR_VERSION) >/dev/null \
+	  && tar xzf event-calendar-build-$(EVENT_CALENDAR_VERSION).tgz
+	grep -q '"license": "MIT"' var/vendor/package/package.json
+	# The source map is not shipped; drop its reference so static file hashing finds no
+	# missing file.
+	sed '/^\/\/# sourceMappingURL=/d' var/vendor/package/dist/event-calendar.min.js > $(EC_DIR)/event-calendar.min.js
+	cp var/vendor/package/dist/event-calendar.min.css $(EC_DIR)/event-calendar.min.css
+	echo "@event-calendar/build $(EVENT_CALENDAR_VERSION) (MIT), from the npm registry" > $(EC_DIR)/VERSION
+	rm -rf var/vendor
 
 clean:
 	rm -rf $(VENV) var

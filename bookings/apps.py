@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 
 
@@ -21,3 +22,12 @@ class BookingsConfig(AppConfig):
         from treatments.selectors import register_clinical_scope
 
         register_clinical_scope(clinical_scope)
+
+
+class ClinicAdminConfig(admin_apps.AdminConfig):
+    """The admin app with the clinic's own site as `admin.site`, so every
+    `@admin.register` in every app lands on it (listed in INSTALLED_APPS instead of
+    "django.contrib.admin")."""
+
+    default = False  # BookingsConfig stays the default config of `bookings`
+    default_site = "bookings.admin_site.ClinicAdminSite"

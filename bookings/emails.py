@@ -15,10 +15,12 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
 from bookings.models import Appointment, BookingPolicy
+from bookings.selectors.plans import due_for_appointment
 
 KINDS = {
     "confirmed": "Your appointment is booked",
@@ -84,6 +86,12 @@ def build_client_email(kind: str, appointment: Appointment, *, manage_url: str |
         "clinic_name": settings.CLINIC_NAME,
         "clinic_address": settings.CLINIC_ADDRESS,
         "clinic_phone": settings.CLINIC_PHONE,
+        # One link to the portal, which lists the questions: neither the measure's name
+        # (it hints at the condition) nor any answer goes into an email.
+        "measures_url": settings.SITE_URL + reverse("bookings:portal_home")
+        if kind == "reminder"
+        and due_for_appointment(client=appointment.client, appointment=appointment, now=now)
+        else None,
     }
     body = render_to_string(f"bookings/email/{kind}.txt", context)
     message = EmailMultiAlternatives(

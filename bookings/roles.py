@@ -32,3 +32,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 ROLE_PERMISSIONS[MANAGER]["onlinebooking"] = (V, A, C, D)  # online bookings: manager only
+# Treatment plans hold a clinical goal and outcome scores: therapists and managers only.
+# Outcome responses are append-only (read-only once submitted).
+for _role, _plan_actions in ((THERAPIST, (V, A, C)), (MANAGER, (V, A, C, D))):
+    ROLE_PERMISSIONS[_role].update(
+        {"treatmentplan": _plan_actions, "plansession": _plan_actions, "outcomeresponse": (V, A)}
+    )

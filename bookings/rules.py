@@ -189,7 +189,7 @@ def pick_therapist(diary: Diary, starts_at: datetime, *, room_id: int | None = N
     refusals = {tid: diary.refusal(tid, starts_at, room_id=room_id) for tid in diary.therapists}
     free = [tid for tid, code in refusals.items() if code is None]
     if not free:
-        reasons = set(refusals.values())
+        reasons = {code for code in refusals.values() if code}
         raise errors.refused(reasons.pop() if len(reasons) == 1 else "no_therapist_free")
     if prefer in free:
         return prefer

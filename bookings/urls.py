@@ -2,7 +2,9 @@ from django.urls import path
 
 from bookings.views import manage, public
 from bookings.views import notes as notes_views
+from bookings.views import plans as plan_views
 from bookings.views import portal as portal_views
+from bookings.views import privacy as privacy_views
 from bookings.views.feeds import therapist_feed
 
 app_name = "bookings"
@@ -27,7 +29,14 @@ urlpatterns = [
     path("portal/sign-in/<str:token>/", portal_views.portal_sign_in, name="portal_sign_in"),
     path("portal/bookings/", portal_views.portal_home, name="portal_home"),
     path("portal/sign-out/", portal_views.portal_sign_out, name="portal_sign_out"),
+    path("portal/my-records/", privacy_views.portal_export, name="portal_export"),
+    path(
+        "portal/measures/<uuid:public_id>/<slug:instrument>/",
+        plan_views.portal_measure,
+        name="portal_measure",
+    ),
     # Private calendar feed per therapist (secret, resettable token).
     path("feeds/therapist/<uuid:token>.ics", therapist_feed, name="therapist_feed"),
     path("staff/notes/<uuid:public_id>/print/", notes_views.note_print, name="note_print"),
+    path("staff/clearances/<int:pk>/document/", privacy_views.clearance_document, name="clearance_document"),
 ]

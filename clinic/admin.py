@@ -1,9 +1,16 @@
+"""Admin pages for people and places, as far as `clinic` knows them.
+
+They are registered by `bookings.admin`, which adds what only the higher apps know: the
+treatments a therapist offers, a client's appointments, and what deactivating a therapist
+or a room does to booked appointments. Registering each model once, there, means no
+admin is replaced after the fact.
+"""
+
 from django.contrib import admin
 
-from clinic.models import Client, Room, Therapist
+from clinic.models import Client
 
 
-@admin.register(Therapist)
 class TherapistAdmin(admin.ModelAdmin):
     list_display = ["display_name", "user", "registration_number", "active"]
     list_filter = ["active"]
@@ -13,7 +20,6 @@ class TherapistAdmin(admin.ModelAdmin):
     readonly_fields = ["calendar_token"]
 
 
-@admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
     list_display = ["full_name", "email", "phone", "date_of_birth", "created_at"]
     list_display_links = ["full_name"]
@@ -34,7 +40,6 @@ class ClientAdmin(admin.ModelAdmin):
         return obj.full_name
 
 
-@admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
     list_display = ["name", "active"]
     list_filter = ["active"]

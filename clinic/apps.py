@@ -3,10 +3,17 @@ from django.db.models.signals import post_migrate
 
 
 def _grant_roles(sender, using="default", **kwargs) -> None:
-    from clinic.roles import AUTH_ROLE_PERMISSIONS, ROLE_PERMISSIONS, grant
+    from clinic.roles import (
+        AUTH_ROLE_PERMISSIONS,
+        ROLE_PERMISSIONS,
+        SIGN_IN_ROLE_PERMISSIONS,
+        grant,
+    )
 
     grant(sender.label, ROLE_PERMISSIONS, using=using)
     grant("auth", AUTH_ROLE_PERMISSIONS, using=using)
+    for app_label, matrix in SIGN_IN_ROLE_PERMISSIONS.items():
+        grant(app_label, matrix, using=using)
 
 
 class ClinicConfig(AppConfig):

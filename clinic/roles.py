@@ -27,6 +27,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, Iterable[str]]] = {
 
 # Django's own auth models: the manager runs staff accounts.
 AUTH_ROLE_PERMISSIONS = {MANAGER: {"user": (V, A, C, D), "group": (V,)}}
+# Sign-in defences, by app label: the manager lifts a lockout (deletes its access attempts)
+# and removes a lost phone's authenticator so its owner can enrol again.
+SIGN_IN_ROLE_PERMISSIONS = {
+    "axes": {MANAGER: {"accessattempt": (V, D), "accessfailurelog": (V, D), "accesslog": (V,)}},
+    "otp_totp": {MANAGER: {"totpdevice": (V, D)}},
+    "otp_static": {MANAGER: {"staticdevice": (V, D)}},
+}
 
 
 def grant(app_label: str, matrix: Mapping[str, Mapping[str, Iterable[str]]], using: str = "default") -> None:

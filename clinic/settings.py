@@ -10,6 +10,7 @@ import contextlib
 import os
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -187,7 +188,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with the clinic's admin site (the staff workspace) as its site.
+    "bookings.apps.ClinicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -197,6 +199,10 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "clinic",
     "treatments",
     "bookings",
@@ -210,8 +216,12 @@ MIDDLEWARE = [
     "clinic.middleware.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "clinic.mfa.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -240,9 +250,46 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Argon2 first: a password stored with PBKDF2 (every account made before) is re-hashed
+# with Argon2 the next time its owner signs in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 if TESTING:
     # Personas get real passwords; a slow hasher would cost the suite a second per test.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The upgrade from PBKDF2 to Argon2 is tested with these settings overridden.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+
+# --- Staff sign-in: lockout (django-axes) and a second factor (django-otp) --------------
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out username or IP before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = _env_int("STAFF_LOGIN_FAILURE_LIMIT", 5)
+# Minutes; each failure during a lockout starts the wait again.
+AXES_COOLOFF_TIME = timedelta(minutes=_env_int("STAFF_LOGIN_LOCKOUT_MINUTES", 15))
+# Either one locks: too many failures for one username (from anywhere) or from one IP
+# (on any username).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "clinic/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind N reverse proxies that each append to X-Forwarded-For, the client is the Nth
+# address from the right; with 0 (no proxy) X-Forwarded-For is ignored, since anyone can
+# send it. The rate limits read the client address the same way (clinic.ratelimit).
+TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+# Therapists and the clinic manager (the roles that see clinical records) must sign in
+# with a TOTP code or a recovery code as well as their password. On in production; the demo
+# and the test suite turn it off unless asked.
+STAFF_MFA_REQUIRED = _env_bool("STAFF_MFA_REQUIRED", not (DEBUG or TESTING))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -292,6 +339,8 @@ if not DEBUG and not TESTING:
 
 # --- The clinic itself -----------------------------------------------------------------
 CLINIC_NAME = os.environ.get("CLINIC_NAME", "Riverside Sciatica & Hip Clinic")
+# The name authenticator apps show next to a staff member's code.
+OTP_TOTP_ISSUER = CLINIC_NAME
 CLINIC_ADDRESS = os.environ.get("CLINIC_ADDRESS", "120 King Street West, Suite 4, Toronto, ON M5H 1A1")
 CLINIC_PHONE = os.environ.get("CLINIC_PHONE", "+1 416 555 0142")
 CLINIC_EMAIL = os.environ.get("CLINIC_EMAIL", "hello@clinic.example")

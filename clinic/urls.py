@@ -1,15 +1,14 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from bookings.views.api import api
-
-admin.site.site_header = f"{settings.CLINIC_NAME}: back office"
-admin.site.site_title = settings.CLINIC_NAME
-admin.site.index_title = "Clinic back office"
+from clinic import mfa
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("staff/two-factor/", mfa.verify, name="mfa_verify"),
+    path("staff/two-factor/setup/", mfa.setup, name="mfa_setup"),
+    path("staff/two-factor/recovery-codes/", mfa.recovery_codes, name="mfa_recovery_codes"),
     path("api/", api.urls),
     path("", include("treatments.urls")),
     path("", include("bookings.urls")),

@@ -1,7 +1,5 @@
 from django.contrib import admin
 
-from clinic.admin import TherapistAdmin as BaseTherapistAdmin
-from clinic.models import Therapist
 from treatments import services
 from treatments.forms import ConsentInlineFormSet, ContraindicationItemForm
 from treatments.models import (
@@ -10,10 +8,7 @@ from treatments.models import (
     ContraindicationAnswer,
     ContraindicationItem,
     ContraindicationVersion,
-    HealthIntake,
-    HealthRecordChange,
     HomeCareSheet,
-    MedicalClearance,
     TreatmentOption,
     TreatmentType,
 )
@@ -64,7 +59,8 @@ class HomeCareSheetAdmin(admin.ModelAdmin):
 class OfferedTreatmentInline(admin.TabularInline):
     """Which treatments a therapist offers, edited from the therapist's page.
 
-    The relation is declared on TreatmentType (the higher app), so it is added here."""
+    The relation is declared on TreatmentType (the higher app), so the inline is defined
+    here and the therapist's admin in `bookings.admin.people` shows it."""
 
     model = TreatmentType.therapists.through
     extra = 0
@@ -72,18 +68,12 @@ class OfferedTreatmentInline(admin.TabularInline):
     verbose_name_plural = "treatments offered"
 
 
-admin.site.unregister(Therapist)
-
-
-@admin.register(Therapist)
-class TherapistAdmin(BaseTherapistAdmin):
-    inlines = [*BaseTherapistAdmin.inlines, OfferedTreatmentInline]
-
-
 # --- Clinical safety ---------------------------------------------------------------------
 # Every write goes through treatments.services, so the admin can neither edit a catalogue
 # version in place nor change a health record without leaving history. Clinical querysets
 # all pass through selectors.clinical_scope, the one seam for row-level scoping.
+# The health-record admins below are registered by `bookings.admin.clients`, which adds
+# the access log (a `bookings` model) to them.
 
 
 class ClinicalScopeMixin:
@@ -183,7 +173,6 @@ class ConsentInline(admin.TabularInline):
     readonly_fields = ["recorded_by"]
 
 
-@admin.register(HealthIntake)
 class HealthIntakeAdmin(ClinicalScopeMixin, admin.ModelAdmin):
     list_display = ["client", "last_reviewed_at", "created_at"]
     list_select_related = ["client"]
@@ -252,7 +241,6 @@ class HealthIntakeAdmin(ClinicalScopeMixin, admin.ModelAdmin):
             services.intake_mark_reviewed(intake=intake, by=request.user)
 
 
-@admin.register(Consent)
 class ConsentAdmin(ClinicalScopeMixin, admin.ModelAdmin):
     """Consents are added on the health intake; here they are listed and withdrawn."""
 
@@ -279,7 +267,6 @@ class ConsentAdmin(ClinicalScopeMixin, admin.ModelAdmin):
             services.consent_withdraw(consent=consent, by=request.user)
 
 
-@admin.register(MedicalClearance)
 class MedicalClearanceAdmin(ClinicalScopeMixin, admin.ModelAdmin):
     list_display = ["client", "given_by", "given_on", "expires_on", "recorded_at"]
     list_select_related = ["client"]
@@ -308,7 +295,6 @@ class MedicalClearanceAdmin(ClinicalScopeMixin, admin.ModelAdmin):
         pass
 
 
-@admin.register(HealthRecordChange)
 class HealthRecordChangeAdmin(ClinicalScopeMixin, admin.ModelAdmin):
     """Read-only history of health-record changes (old and new values on the detail page)."""
 

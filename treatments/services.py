@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -66,8 +66,6 @@ INTAKE_FIELDS = (
     "cannot_lie_side",
     "position_notes",
 )
-
-User = AbstractBaseUser
 
 
 # --- Catalogue --------------------------------------------------------------------------
@@ -260,10 +258,10 @@ def answer_record(
     """Record the client's answer to one item against the item's current version."""
     now = now or timezone.now()
     if isinstance(item, str):
-        code = item
-        item = ContraindicationItem.objects.filter(code=code).first()
-        if item is None:
-            raise ValidationError(UNKNOWN_ITEM, params={"code": code})
+        found = ContraindicationItem.objects.filter(code=item).first()
+        if found is None:
+            raise ValidationError(UNKNOWN_ITEM, params={"code": item})
+        item = found
     # Read the pointer afresh: the caller's item may predate a catalogue edit.
     current_version_id = (
         ContraindicationItem.objects.filter(pk=item.pk)

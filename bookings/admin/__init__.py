@@ -1,7 +1,4 @@
-"""Admin registrations, one module per capability.
+"""Admin registrations on the clinic's admin site (`bookings.admin_site`), one module per
+part of the back office; each model is registered once."""
 
-`schedule` must be imported before `workspace`, which subclasses its Appointment admin
-and registers again (alphabetical order keeps it so).
-"""
-
-from bookings.admin import clients, notes, schedule, workspace  # noqa: F401
+from bookings.admin import appointments, clients, notes, people, plans, schedule  # noqa: F401

@@ -1,5 +1,6 @@
 """The client's page (appointments, health record links, progress, "book for this client")
-and the health-record admins, re-registered so they all use the one visibility rule.
+and the health-record admins of `treatments`, registered here so they all use the one
+visibility rule and the access log.
 
 Front desk sees contact data and appointments; the clinical parts appear only for users
 the rule lets read this client's record."""
@@ -9,24 +10,23 @@ from __future__ import annotations
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.urls import NoReverseMatch, reverse
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import timezone
 
 from bookings.models import Appointment
 from bookings.models.notes import AccessAction
 from bookings.selectors.notes import progress_for_client
+from bookings.selectors.plans import charts, client_series
 from bookings.selectors.visibility import can_read_client_record, clinical_scope
 from bookings.services.notes import access_record, client_ip
+from bookings.services.privacy import client_export
+from bookings.views.privacy import export_response
 from clinic.admin import ClientAdmin as BaseClientAdmin
 from clinic.models import Client
+from clinic.roles import is_manager
 from treatments import admin as treatments_admin
-from treatments.models import (
-    Consent,
-    ContraindicationAnswer,
-    HealthIntake,
-    HealthRecordChange,
-    MedicalClearance,
-)
+from treatments.models import Consent, HealthIntake, HealthRecordChange, MedicalClearance
 
 
 class VisibilityRuleMixin:
@@ -37,11 +37,6 @@ class VisibilityRuleMixin:
     def get_queryset(self, request):
         qs = admin.ModelAdmin.get_queryset(self, request)
         return clinical_scope(qs, request.user, client_lookup=self.client_lookup)
-
-
-for model in (HealthIntake, Consent, MedicalClearance, HealthRecordChange):
-    if admin.site.is_registered(model):
-        admin.site.unregister(model)
 
 
 @admin.register(HealthIntake)
@@ -76,22 +71,32 @@ class HealthRecordChangeAdmin(VisibilityRuleMixin, treatments_admin.HealthRecord
     pass
 
 
-# ContraindicationAnswer is edited as an inline of the intake, whose queryset the rule
-# scopes; should it get an admin of its own, it is scoped here too.
-if admin.site.is_registered(ContraindicationAnswer):
-    _answer_admin = type(admin.site._registry[ContraindicationAnswer])
-    admin.site.unregister(ContraindicationAnswer)
-
-    @admin.register(ContraindicationAnswer)
-    class ContraindicationAnswerAdmin(VisibilityRuleMixin, _answer_admin):
-        client_lookup = "intake__client"
-
-admin.site.unregister(Client)
-
 
 @admin.register(Client)
 class ClientAdmin(BaseClientAdmin):
     change_form_template = "admin/clinic/client/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/export/",
+                self.admin_site.admin_view(self.export_view),
+                name="clinic_client_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request, object_id):
+        """The client's own copy (right of access): the manager produces it, on a POST."""
+        if not is_manager(request.user):
+            raise PermissionDenied
+        client = self.get_object(request, object_id)
+        if client is None:
+            raise Http404("No such client.")
+        if request.method != "POST":
+            return redirect("admin:clinic_client_change", client.pk)
+        archive = client_export(client=client, by=request.user, ip=client_ip(request))
+        return export_response(archive, client)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         client = self.get_object(request, object_id)
@@ -107,12 +112,10 @@ class ClientAdmin(BaseClientAdmin):
             .select_related("therapist", "treatment_type")
             .order_by("-starts_at")[:60]
         )
-        try:
-            book_url = f"{reverse('admin:bookings_appointment_add')}?client={client.pk}"
-        except NoReverseMatch:
-            book_url = ""
+        book_url = f"{reverse('admin:bookings_appointment_add')}?client={client.pk}"
         context = {
             "book_url": book_url,
+            "export_url": reverse("admin:clinic_client_export", args=[client.pk]) if is_manager(request.user) else "",
             "upcoming": sorted((a for a in appointments if a.starts_at >= now), key=lambda a: a.starts_at),
             "past": [a for a in appointments if a.starts_at < now][:20],
             "clinical": False,
@@ -123,6 +126,7 @@ class ClientAdmin(BaseClientAdmin):
                 clinical=True,
                 intake=intake,
                 progress=progress_for_client(client),
+                outcome_charts=charts(client_series(client), prefix="client"),
             )
             access_record(
                 user=request.user, action=AccessAction.VIEW, obj=client, client=client,

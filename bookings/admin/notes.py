@@ -171,7 +171,6 @@ class SessionNoteAdmin(admin.ModelAdmin):
                  name=f"{p}_addendum"),
             path("<path:object_id>/send-home-care/", self.admin_site.admin_view(self.send_home_care_view),
                  name=f"{p}_send_home_care"),
-            path("to-sign/", self.admin_site.admin_view(self.to_sign_view), name=f"{p}_to_sign"),
             *super().get_urls(),
         ]
 
@@ -317,7 +316,7 @@ class SessionNoteAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:bookings_sessionnote_change", args=[obj.pk]))
         return super().response_change(request, obj)
 
-    # --- addenda, home care, notes to sign --------------------------------------------------
+    # --- addenda and home care --------------------------------------------------
 
     def addendum_view(self, request, object_id):
         note = self.get_object(request, object_id)
@@ -355,19 +354,6 @@ class SessionNoteAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"{count} home-care sheet(s) sent.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:bookings_sessionnote_change", args=[note.pk]))
-
-    def to_sign_view(self, request):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        from bookings.selectors.notes import notes_to_sign
-
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": "Notes to sign",
-            "notes": notes_to_sign(request.user),
-        }
-        return TemplateResponse(request, "admin/bookings/sessionnote/to_sign.html", context)
 
 
 @admin.register(AccessLog)

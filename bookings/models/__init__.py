@@ -28,3 +28,4 @@ __all__ = [
     "WorkingHours",
 ]
 from bookings.models.notes import AccessLog, BodyMapEntry, HomeCareAssignment, NoteAddendum, NoteChecklistItem, NoteReferral, SessionNote  # noqa: E402, F401, I001
+from bookings.models.plans import OutcomeResponse, PlanSession, ResponseSource, TreatmentPlan  # noqa: E402, F401, I001

@@ -8,6 +8,7 @@ on PostgreSQL, triggers on SQLite. Create and change appointments through
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.db import models
 from django.db.models import F, Q
@@ -15,6 +16,8 @@ from django.utils import timezone
 
 from clinic.models import Client, Room, Therapist
 from treatments.models import TreatmentOption, TreatmentType
+
+DEFAULT_CANCELLATION_WINDOW = timedelta(hours=24)
 
 
 class AppointmentStatus(models.TextChoices):
@@ -75,8 +78,10 @@ class Appointment(models.Model):
     late_cancellation = models.BooleanField(default=False)
     # The cancellation window of the policy in force when this was booked: late or not is
     # always judged against it (see `bookings.rules.cancellation_is_late`), whoever booked.
+    # The booking service always records it; the default is the default policy's window.
     cancellation_window = models.DurationField(
-        help_text="The cancellation window the booking was made under."
+        default=DEFAULT_CANCELLATION_WINDOW,
+        help_text="The cancellation window the booking was made under.",
     )
     changed_late = models.BooleanField(
         default=False,
@@ -90,6 +95,8 @@ class Appointment(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = AppointmentQuerySet.as_manager()
+    # Not a column: the client's portal sets it on the rows it lists (None: not changeable).
+    manage_url: str | None
 
     class Meta:
         ordering = ["starts_at", "therapist"]

@@ -320,6 +320,7 @@ class AccessAction(models.TextChoices):
     VIEW = "view", "View"
     PRINT = "print", "Print"
     EXPORT = "export", "Export"
+    DOWNLOAD = "download", "Download"
     CREATE = "create", "Create"
     CHANGE = "change", "Change"
     SIGN = "sign", "Sign"

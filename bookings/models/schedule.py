@@ -155,9 +155,12 @@ class BookingPolicy(models.Model):
 
     @classmethod
     def current(cls) -> BookingPolicy:
-        """The policy row, created with the defaults the first time it is asked for."""
-        policy, _ = cls.objects.get_or_create(pk=cls.SINGLETON_ID)
-        return policy
+        """The policy row (migration 0003 creates it). Should it be missing, the defaults,
+        unsaved: reading never writes; saving the policy in the admin creates the row."""
+        try:
+            return cls.objects.get(pk=cls.SINGLETON_ID)
+        except cls.DoesNotExist:
+            return cls(pk=cls.SINGLETON_ID)
 
     def for_staff(self) -> BookingPolicy:
         """The windows staff book within: the notice and advance limits are for clients

@@ -15,6 +15,7 @@ from bookings.models.notes import NoteStatus
 from bookings.selectors.visibility import notes_writable_by
 from clinic.models import Client
 from treatments.models import AnswerValue, TreatmentType
+from treatments.outcomes import INSTRUMENTS, NPRS
 from treatments.screening import CatalogueEntry, Verdict, screen
 from treatments.selectors import (
     answers_for_client,
@@ -23,7 +24,8 @@ from treatments.selectors import (
     consents_for_client,
 )
 
-MEANINGFUL_PAIN_CHANGE = 2
+# The pain scale's own threshold (the NPRS instrument), so notes and plans agree.
+MEANINGFUL_PAIN_CHANGE = int(INSTRUMENTS[NPRS].mcid_points)
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ def pain_chart_svg(visits: tuple[Visit, ...]) -> str:
                 f'<circle cx="{x}" cy="{y(v.pain_after)}" r="4" fill="#1e8449">'
                 f"<title>{label}: after {v.pain_after}</title></circle>"
             )
-        if v.change is not None:
+        if v.change is not None and v.pain_before is not None and v.pain_after is not None:
             cls = "meaningful" if v.meaningful else "small"
             stroke = 'stroke="#1f618d" stroke-width="4"' if v.meaningful else 'stroke="#999" stroke-width="1.5"'
             parts.append(

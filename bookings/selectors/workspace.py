@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Exists, OuterRef
 
@@ -28,6 +29,9 @@ from bookings.models import (
 )
 from bookings.selectors.availability import Intervals, clinic_zone
 from clinic.models import Therapist
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 DAY_START_HOUR = 7
 DAY_END_HOUR = 21
@@ -123,6 +127,10 @@ def _span(start: datetime, end: datetime, day: date) -> tuple[int, int]:
     return top, max(bottom - top, 5)
 
 
+class _SeenBefore(TypedDict):
+    seen_before: bool
+
+
 def _schedule(therapists: list[tuple[int, str, str]], days: list[date], *, now: datetime) -> Schedule:
     """Columns for each (day, therapist) pair in four queries after the therapist list."""
     zone = clinic_zone()
@@ -136,10 +144,10 @@ def _schedule(therapists: list[tuple[int, str, str]], days: list[date], *, now: 
     ):
         hours[tid, weekday].append((start, end))
     off: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for tid, start, end in TimeOff.objects.filter(
+    for tid, off_start, off_end in TimeOff.objects.filter(
         therapist__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
     ).values_list("therapist_id", "starts_at", "ends_at"):
-        off[tid].append((start, end))
+        off[tid].append((off_start, off_end))
     closures = dict(
         Closure.objects.filter(date__gte=days[0], date__lte=days[-1]).values_list("date", "reason")
     )
@@ -154,9 +162,9 @@ def _schedule(therapists: list[tuple[int, str, str]], days: list[date], *, now: 
         .annotate(seen_before=Exists(earlier))
         .order_by("starts_at")
     )
-    by_key: dict[tuple[int, date], list[Appointment]] = defaultdict(list)
-    for appt in appointments:
-        by_key[appt.therapist_id, appt.starts_at.astimezone(zone).date()].append(appt)
+    by_key: dict[tuple[int, date], list[WithAnnotations[Appointment, _SeenBefore]]] = defaultdict(list)
+    for row in appointments:
+        by_key[row.therapist_id, row.starts_at.astimezone(zone).date()].append(row)
 
     start_minute, end_minute = DAY_START_HOUR * 60, DAY_END_HOUR * 60
     columns = []
@@ -332,10 +340,10 @@ def weekly_report(first_week: date, weeks: int) -> list[WeekRow]:
     ):
         hours[tid, weekday].append((s, e))
     off: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for tid, s, e in TimeOff.objects.filter(
+    for tid, off_start, off_end in TimeOff.objects.filter(
         therapist__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
     ).values_list("therapist_id", "starts_at", "ends_at"):
-        off[tid].append((s, e))
+        off[tid].append((off_start, off_end))
     closed = set(Closure.objects.filter(date__gte=days[0], date__lte=days[-1]).values_list("date", flat=True))
 
     for tid, _name in therapists:
@@ -346,14 +354,14 @@ def weekly_report(first_week: date, weeks: int) -> list[WeekRow]:
             spans = Intervals(
                 rules.local_span(day, s, e, zone) for s, e in hours.get((tid, day.isoweekday()), ())
             )
-            minutes = 0.0
-            for s, e in zip(spans.starts, spans.ends, strict=True):
-                minutes += (e - s).total_seconds() / 60
+            working = 0.0
+            for work_start, work_end in zip(spans.starts, spans.ends, strict=True):
+                working += (work_end - work_start).total_seconds() / 60
                 for os_, oe in zip(away.starts, away.ends, strict=True):
-                    overlap = (min(e, oe) - max(s, os_)).total_seconds()
+                    overlap = (min(work_end, oe) - max(work_start, os_)).total_seconds()
                     if overlap > 0:
-                        minutes -= overlap / 60
-            rows[tid, monday_of(day)].working_minutes += minutes
+                        working -= overlap / 60
+            rows[tid, monday_of(day)].working_minutes += working
     return sorted(rows.values(), key=lambda r: (r.week_start, r.therapist_name, r.therapist_id))
 
 

@@ -243,6 +243,7 @@ def note_save_checklist(
             remark=(remarks.get(e.code) or "")[:240],
         )
         for e in relevant
+        if e.version_id is not None  # always set on entries read from the catalogue table
     )
     note.verdict = verdict.as_snapshot()
     note.updated_at = now

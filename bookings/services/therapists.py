@@ -1,14 +1,19 @@
-"""Adding a therapist: account, profile, treatments offered and weekly hours at once."""
+"""Therapists: adding one (account, profile, treatments offered and weekly hours at once),
+changing or deactivating one, and resetting their calendar feed."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
-from datetime import time
+from datetime import datetime, time
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.utils import timezone
 
 from bookings.models import WorkingHours
+from bookings.selectors.affected import affected_by_therapist_leaving
+from bookings.services.schedule import Decisions, resolve_affected
 from clinic.models import Therapist
 from clinic.roles import THERAPIST
 from treatments.models import TreatmentType
@@ -52,3 +57,34 @@ def therapist_onboard(
         hours.full_clean()
         hours.save()
     return therapist
+
+
+def therapist_reset_feed(*, therapist: Therapist) -> Therapist:
+    """Give the therapist's private calendar feed a new secret; the old link stops working."""
+    therapist.calendar_token = uuid.uuid4()
+    Therapist.objects.filter(pk=therapist.pk).update(calendar_token=therapist.calendar_token)
+    return therapist
+
+
+LEAVING_REASON = "The therapist is no longer available."
+
+
+@transaction.atomic
+def therapist_save(
+    *, therapist: Therapist, decisions: Decisions | None = None, now: datetime | None = None
+) -> Therapist:
+    """Save a therapist's profile. Deactivating one needs a decision for each of their
+    booked appointments from now on (keep, move to a colleague or another time, cancel)."""
+    now = now or timezone.now()
+    therapist.full_clean()
+    therapist.save()
+    affected = [] if therapist.active else affected_by_therapist_leaving(therapist, now=now)
+    resolve_affected(affected, decisions or {}, reason=LEAVING_REASON, now=now)
+    return therapist
+
+
+@transaction.atomic
+def therapist_delete(*, therapist: Therapist) -> None:
+    """Delete a therapist profile; one with appointments on record is protected by the
+    database (deactivate them instead, which asks about their booked appointments)."""
+    therapist.delete()

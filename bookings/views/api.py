@@ -28,6 +28,8 @@ from bookings import rules
 from bookings.selectors.availability import Slot, clinic_zone, slots_available
 from bookings.selectors.online import screening_versions
 from bookings.services import online
+from bookings.views.staff_api import StaffError
+from bookings.views.staff_api import router as staff_router
 from clinic.models import Therapist
 from clinic.ratelimit import rate_limited
 from treatments.models import TreatmentOption
@@ -141,6 +143,14 @@ def http_errors(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
         return bad_request(request, [("request", BODY_NOT_JSON)])
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(StaffError)
+def staff_errors(request: HttpRequest, exc: StaffError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.detail}, status=exc.status)
+
+
+api.add_router("/staff/", staff_router)
 
 
 @api.get("/treatments", response=list[TreatmentOut], summary="Treatments bookable online")

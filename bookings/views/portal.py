@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from bookings.selectors.plans import client_plans, measures_due
 from bookings.selectors.portal import portal_appointments, portal_home_care
 from bookings.services import portal as service
 from clinic.models import Client
@@ -101,6 +102,8 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             "upcoming": appointments.upcoming,
             "past": appointments.past,
             "home_care": list(portal_home_care(client=client)),
+            "measures_due": measures_due(client=client, now=now),
+            "plans": client_plans(client=client),
         },
     )
 

@@ -9,6 +9,7 @@ import pytest
 
 from bookings.models import AppointmentSource, WorkingHours
 from bookings.services.appointments import appointment_book
+from bookings.services.plans import PlanSpec, plan_book
 
 TORONTO = ZoneInfo("America/Toronto")
 # A Friday noon; Monday 2026-11-23 is comfortably past the 12-hour notice.
@@ -89,3 +90,34 @@ def book_online(option, starts_at, *, therapist=None, email="ada.new@example.com
         policy_accepted=True,
         **kwargs,
     )
+
+
+def spec_for(client, therapist, option, **overrides) -> PlanSpec:
+    """A weekly plan of 8 sessions on Mondays at 10:00 from MONDAY, following pain and
+    Roland-Morris."""
+    values = dict(
+        client=client,
+        therapist=therapist,
+        option=option,
+        goal="Sit through a work meeting without leg pain",
+        sessions=8,
+        interval_days=7,
+        weekday=1,
+        start_time=time(10, 0),
+        first_date=MONDAY,
+        measures=("nprs", "rmdq"),
+    )
+    values.update(overrides)
+    return PlanSpec(**values)
+
+
+def make_plan(client, therapist, option, **overrides):
+    return plan_book(spec=spec_for(client, therapist, option, **overrides), now=NOW)
+
+
+def sign_into_portal(django_client, person) -> None:
+    from bookings.views.portal import PORTAL_SESSION_KEY
+
+    session = django_client.session
+    session[PORTAL_SESSION_KEY] = person.pk
+    session.save()

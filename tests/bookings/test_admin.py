@@ -8,7 +8,7 @@ from django.contrib.admin import AdminSite
 from django.test import RequestFactory
 
 from bookings import errors
-from bookings.admin.schedule import AppointmentAdmin
+from bookings.admin.appointments import AppointmentAdmin
 from bookings.models import Appointment, BookingPolicy
 from tests.bookings.conftest import MONDAY, NOW, book, local
 

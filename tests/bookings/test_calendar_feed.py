@@ -7,7 +7,6 @@ from django.contrib import admin
 from django.urls import include, path, reverse
 from icalendar import Calendar
 
-import bookings.admin.workspace  # noqa: F401  (registers the workspace admin)
 from bookings.services.appointments import appointment_cancel
 from bookings.views.feeds import therapist_feed
 from tests.bookings.conftest import MONDAY, NOW, book, local
@@ -94,6 +93,15 @@ def test_resetting_the_secret_invalidates_the_old_url(client, working_therapist,
     client.logout()
     assert client.get(old).status_code == 404
     assert client.get(new).status_code == 200
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/phish", "//evil.example/", "http:///evil.example"])
+def test_resetting_the_feed_never_redirects_off_site(client, working_therapist, next_url):
+    client.force_login(working_therapist.user)
+    url = reverse("admin:bookings_appointment_reset_feed", args=[working_therapist.pk])
+    response = client.post(url, {"next": next_url})
+    assert response["Location"] == reverse("admin:bookings_appointment_my_day")
+    assert client.post(url, {"next": "/admin/"})["Location"] == "/admin/"
 
 
 def test_only_the_therapist_or_a_manager_can_reset_the_feed(

@@ -8,7 +8,6 @@ import pytest
 from django.contrib import admin
 from django.urls import path, reverse
 
-import bookings.admin.workspace  # noqa: F401  (registers the workspace admin)
 from bookings.models import AppointmentStatus, Closure, TimeOff
 from bookings.selectors.workspace import weekly_report
 from bookings.services.appointments import appointment_cancel, appointment_set_status

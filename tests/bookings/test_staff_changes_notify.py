@@ -10,7 +10,6 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
-import bookings.admin.workspace  # noqa: F401  (registers the workspace admin)
 from bookings.models import Appointment, AppointmentSource, AppointmentStatus
 from tests.bookings.conftest import MONDAY, NOW, book, local
 

@@ -11,7 +11,6 @@ from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.urls import include, path, reverse
 
-import bookings.admin.workspace  # noqa: F401  (registers the workspace admin)
 from bookings.models import AppointmentStatus
 from bookings.selectors.availability import slots_available
 from bookings.views.feeds import therapist_feed

@@ -9,7 +9,6 @@ from django.contrib import admin
 from django.contrib.auth.models import User
 from django.urls import path, reverse
 
-import bookings.admin.workspace  # noqa: F401  (registers the workspace admin)
 from bookings.models import WorkingHours
 from bookings.workspace_forms import BREAK_INVALID, USERNAME_TAKEN
 from clinic.models import Therapist

@@ -9,7 +9,6 @@ import pytest
 from django.contrib import admin
 from django.urls import path, reverse
 
-import bookings.admin.workspace  # noqa: F401  (registers the workspace admin)
 from bookings.models import Closure, TimeOff
 from bookings.selectors.workspace import schedule_for_day
 from tests.bookings.conftest import MONDAY, NOW, TORONTO, add_hours, book, local

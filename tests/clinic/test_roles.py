@@ -16,7 +16,9 @@ FRONT_DESK_MODELS = {
     "bookings.bookingpolicy", "bookings.closurerange",
 }
 # Records nobody may change or delete through the application, the manager included.
-APPEND_ONLY = {"accesslog", "intakechange", "contraindicationversion", "noteaddendum"}
+APPEND_ONLY = {
+    "accesslog", "intakechange", "contraindicationversion", "noteaddendum", "outcomeresponse"
+}
 
 
 def perms_of(role: str) -> set[str]:

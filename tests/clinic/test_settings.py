@@ -51,6 +51,17 @@ def test_production_mode_with_a_secret_starts():
     assert result.returncode == 0, result.stderr
 
 
+PRINT_MFA = "from django.conf import settings; print(settings.STAFF_MFA_REQUIRED)"
+PRODUCTION = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "clinic.example"}
+
+
+def test_staff_second_factor_is_required_in_production_and_optional_in_the_demo():
+    assert run_manage("shell", "-c", PRINT_MFA, **PRODUCTION).stdout.split()[-1] == "True"
+    assert run_manage("shell", "-c", PRINT_MFA, DJANGO_DEBUG="1").stdout.split()[-1] == "False"
+    turned_on = run_manage("shell", "-c", PRINT_MFA, DJANGO_DEBUG="1", STAFF_MFA_REQUIRED="1")
+    assert turned_on.stdout.split()[-1] == "True"
+
+
 def test_default_database_is_a_sqlite_file_with_immediate_transactions_and_wal():
     db = database_from_url(None)
     assert db["ENGINE"] == "django.db.backends.sqlite3"

@@ -51,7 +51,7 @@ def record_windows(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookings", "0013_portal")]
+    dependencies = [("bookings", "0015_access_download")]
 
     operations = [
         migrations.AddField(
@@ -61,7 +61,6 @@ class Migration(migrations.Migration):
                 default=timedelta(hours=24),
                 help_text="The cancellation window the booking was made under.",
             ),
-            preserve_default=False,
         ),
         migrations.AddField(
             model_name="appointment",

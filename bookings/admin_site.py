@@ -1,0 +1,313 @@
+"""The clinic's admin site: the staff product.
+
+`ClinicAdminSite` is the site every `@admin.register` lands on (`bookings.apps.
+ClinicAdminConfig` names it as the admin's default site). Besides the model pages it hosts
+the staff workspace as its own views: the day and week schedule, My day, the weekly
+report, adding a therapist, resetting a calendar feed and the notes to sign. Its index
+sends a therapist who only treats straight to My day, and lists the workspace first.
+
+The workspace keeps the URLs it had under /admin/bookings/…/ so links and bookmarks stay.
+It lives in `bookings` because it shows appointments; `clinic` and `treatments` only
+register their models on it. Nothing here renders clinical text.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy
+
+from bookings.models import Appointment, SessionNote
+from bookings.selectors.availability import clinic_zone
+from bookings.selectors.calendar import calendar_page_context
+from bookings.selectors.notes import notes_to_sign
+from bookings.selectors.plans import outcome_report
+from bookings.selectors.workspace import (
+    appointments_for_therapist_day,
+    monday_of,
+    schedule_for_day,
+    schedule_for_week,
+    weekly_report,
+)
+from bookings.services.therapists import therapist_onboard, therapist_reset_feed
+from bookings.workspace_forms import TherapistOnboardForm
+from clinic.models import Therapist
+from clinic.redirects import safe_next
+from clinic.roles import FRONT_DESK, MANAGER, is_manager, user_roles
+
+MY_DAY_IS_FOR_THERAPISTS = "My day is for therapists; here is the whole schedule."
+FEED_RESET = "The calendar feed link was reset; the old link no longer works."
+
+
+def parse_day(raw: str | None, default: date) -> date:
+    """A `?date=` value, or `default` when it is missing or not a date."""
+    try:
+        return date.fromisoformat(raw) if raw else default
+    except ValueError:
+        return default
+
+
+def is_therapist_only(user: Any) -> bool:
+    """A therapist who is neither front desk nor manager: lands on My day."""
+    if not user.is_authenticated or user.is_superuser:
+        return False
+    if not hasattr(user, "therapist"):
+        return False
+    return not (user_roles(user) & {FRONT_DESK, MANAGER})
+
+
+class ClinicAdminSite(admin.AdminSite):
+    index_title = gettext_lazy("Clinic back office")
+
+    @property
+    def site_header(self) -> str:  # type: ignore[override]  # read when shown, not at import
+        return f"{settings.CLINIC_NAME}: back office"
+
+    @property
+    def site_title(self) -> str:  # type: ignore[override]
+        return settings.CLINIC_NAME
+
+    # -- index ----------------------------------------------------------------------------
+    def index(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        if is_therapist_only(request.user) and "full" not in request.GET:
+            return redirect("admin:bookings_appointment_my_day")
+        return super().index(request, extra_context)
+
+    def workspace_links(self, request: HttpRequest) -> list[tuple[str, str]]:
+        """(label, url) of the workspace pages this user may open."""
+        user = request.user
+        links = []
+        if self._may_view_appointments(request):
+            links += [
+                ("Calendar", reverse("admin:bookings_appointment_calendar")),
+                ("Schedule (day)", reverse("admin:bookings_appointment_schedule")),
+                ("Schedule (week)", reverse("admin:bookings_appointment_week")),
+            ]
+        if hasattr(user, "therapist"):
+            links.append(("My day", reverse("admin:bookings_appointment_my_day")))
+        if self.get_model_admin(SessionNote).has_view_permission(request):
+            links.append(("Notes to sign", reverse("admin:bookings_sessionnote_to_sign")))
+        if is_manager(user):
+            links += [
+                ("Weekly report", reverse("admin:bookings_appointment_reports")),
+                ("Add a therapist", reverse("admin:bookings_appointment_onboard")),
+            ]
+        return links
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:
+        """The apps, with the workspace first on the index and in the side bar."""
+        app_list = super().get_app_list(request, app_label)
+        links = self.workspace_links(request) if app_label is None else []
+        if not links:
+            return app_list
+        workspace = {
+            "name": "Workspace",
+            "app_label": "workspace",
+            "app_url": links[0][1],
+            "has_module_perms": True,
+            "models": [
+                {
+                    "name": name,
+                    "object_name": "workspace",
+                    "perms": {"view": True},
+                    "admin_url": url,
+                    "add_url": None,
+                    "view_only": True,
+                }
+                for name, url in links
+            ],
+        }
+        return [workspace, *app_list]
+
+    # -- urls -------------------------------------------------------------------------------
+    def get_urls(self) -> list:
+        wrap = self.admin_view
+        workspace: list[URLPattern] = [
+            path("bookings/appointment/schedule/", wrap(self.schedule_view), name="bookings_appointment_schedule"),
+            path("bookings/appointment/schedule/week/", wrap(self.week_view), name="bookings_appointment_week"),
+            path("bookings/appointment/calendar/", wrap(self.calendar_view), name="bookings_appointment_calendar"),
+            path("bookings/appointment/my-day/", wrap(self.my_day_view), name="bookings_appointment_my_day"),
+            path("bookings/appointment/reports/", wrap(self.reports_view), name="bookings_appointment_reports"),
+            path(
+                "bookings/appointment/onboard-therapist/",
+                wrap(self.onboard_view),
+                name="bookings_appointment_onboard",
+            ),
+            path(
+                "bookings/appointment/reset-feed/<int:therapist_id>/",
+                wrap(self.reset_feed_view),
+                name="bookings_appointment_reset_feed",
+            ),
+            path("bookings/sessionnote/to-sign/", wrap(self.notes_to_sign_view), name="bookings_sessionnote_to_sign"),
+        ]
+        # First, so they win over the model pages' "<object id>/" patterns.
+        return [*workspace, *super().get_urls()]
+
+    # -- workspace views ----------------------------------------------------------------------
+    def _may_view_appointments(self, request: HttpRequest) -> bool:
+        return self.get_model_admin(Appointment).has_view_permission(request)
+
+    def _context(self, request: HttpRequest, title: str, model: type = Appointment, **extra: Any) -> dict:
+        return {**self.each_context(request), "title": title, "opts": model._meta, **extra}
+
+    def schedule_view(self, request: HttpRequest) -> HttpResponse:
+        if not self._may_view_appointments(request):
+            raise PermissionDenied
+        now = timezone.now()
+        today = timezone.localdate(now, clinic_zone())
+        day = parse_day(request.GET.get("date"), today)
+        schedule = schedule_for_day(day, now=now)
+        return TemplateResponse(
+            request,
+            "admin/bookings/schedule_day.html",
+            self._context(
+                request,
+                f"Schedule for {day:%A %d %B %Y}",
+                schedule=schedule,
+                day=day,
+                today=today,
+                previous=day - timedelta(days=1),
+                next=day + timedelta(days=1),
+                add_url=reverse("admin:bookings_appointment_add"),
+                can_add=self.get_model_admin(Appointment).has_add_permission(request),
+            ),
+        )
+
+    def calendar_view(self, request: HttpRequest) -> HttpResponse:
+        """The interactive calendar; the server-rendered day schedule stays its fallback."""
+        if not self._may_view_appointments(request):
+            raise PermissionDenied
+        today = timezone.localdate(timezone.now(), clinic_zone())
+        day = parse_day(request.GET.get("date"), today)
+        return TemplateResponse(
+            request,
+            "admin/bookings/calendar.html",
+            self._context(request, "Calendar", **calendar_page_context(request.user, day)),
+        )
+
+    def week_view(self, request: HttpRequest) -> HttpResponse:
+        if not self._may_view_appointments(request):
+            raise PermissionDenied
+        now = timezone.now()
+        today = timezone.localdate(now, clinic_zone())
+        therapists = list(Therapist.objects.filter(active=True).order_by("display_name"))
+        own = getattr(request.user, "therapist", None)
+        chosen = request.GET.get("therapist") or (own.pk if own else None)
+        therapist = next((t for t in therapists if str(t.pk) == str(chosen)), None)
+        if therapist is None and therapists:
+            therapist = therapists[0]
+        week_start = monday_of(parse_day(request.GET.get("date"), today))
+        schedule = schedule_for_week(therapist, week_start, now=now) if therapist else None
+        return TemplateResponse(
+            request,
+            "admin/bookings/schedule_week.html",
+            self._context(
+                request,
+                f"Week of {week_start:%d %B %Y}" + (f": {therapist}" if therapist else ""),
+                schedule=schedule,
+                therapist=therapist,
+                therapists=therapists,
+                week_start=week_start,
+                today=today,
+                previous=week_start - timedelta(days=7),
+                next=week_start + timedelta(days=7),
+                add_url=reverse("admin:bookings_appointment_add"),
+                can_add=self.get_model_admin(Appointment).has_add_permission(request),
+            ),
+        )
+
+    def my_day_view(self, request: HttpRequest) -> HttpResponse:
+        therapist = getattr(request.user, "therapist", None)
+        if therapist is None:
+            messages.info(request, MY_DAY_IS_FOR_THERAPISTS)
+            return redirect("admin:bookings_appointment_schedule")
+        today = timezone.localdate(timezone.now(), clinic_zone())
+        day = parse_day(request.GET.get("date"), today)
+        note_add = reverse("admin:bookings_sessionnote_add")
+        rows = [
+            (appointment, f"{note_add}?{urlencode({'appointment': appointment.pk})}")
+            for appointment in appointments_for_therapist_day(therapist, day)
+        ]
+        return TemplateResponse(
+            request,
+            "admin/bookings/my_day.html",
+            self._context(
+                request,
+                f"My day: {day:%A %d %B %Y}",
+                rows=rows,
+                therapist=therapist,
+                day=day,
+                previous=day - timedelta(days=1),
+                next=day + timedelta(days=1),
+                today=today,
+                feed_url=reverse("bookings:therapist_feed", args=[therapist.calendar_token]),
+            ),
+        )
+
+    def reports_view(self, request: HttpRequest) -> HttpResponse:
+        if not is_manager(request.user):
+            raise PermissionDenied
+        today = timezone.localdate(timezone.now(), clinic_zone())
+        first = monday_of(parse_day(request.GET.get("from"), today - timedelta(days=21)))
+        try:
+            weeks = max(1, min(int(request.GET.get("weeks", 4)), 26))
+        except ValueError:
+            weeks = 4
+        rows = weekly_report(first, weeks)
+        return TemplateResponse(
+            request,
+            "admin/bookings/reports.html",
+            self._context(
+                request, "Weekly report", rows=rows, first=first, weeks=weeks,
+                outcomes=outcome_report(),
+            ),
+        )
+
+    def onboard_view(self, request: HttpRequest) -> HttpResponse:
+        if not is_manager(request.user):
+            raise PermissionDenied
+        form = TherapistOnboardForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                therapist = therapist_onboard(**form.service_kwargs())
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"Added {therapist}.")
+                return redirect("admin:clinic_therapist_change", therapist.pk)
+        return TemplateResponse(
+            request,
+            "admin/bookings/onboard_therapist.html",
+            self._context(request, "Add a therapist", form=form),
+        )
+
+    def reset_feed_view(self, request: HttpRequest, therapist_id: int) -> HttpResponse:
+        therapist = get_object_or_404(Therapist, pk=therapist_id)
+        if not (is_manager(request.user) or getattr(request.user, "therapist", None) == therapist):
+            raise PermissionDenied
+        my_day = reverse("admin:bookings_appointment_my_day")
+        if request.method != "POST":
+            return redirect(my_day)
+        therapist_reset_feed(therapist=therapist)
+        messages.info(request, FEED_RESET)
+        return HttpResponseRedirect(safe_next(request, my_day))
+
+    def notes_to_sign_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.get_model_admin(SessionNote).has_view_permission(request):
+            raise PermissionDenied
+        return TemplateResponse(
+            request,
+            "admin/bookings/sessionnote/to_sign.html",
+            self._context(request, "Notes to sign", model=SessionNote, notes=notes_to_sign(request.user)),
+        )
+
