@@ -52,6 +52,7 @@ lint: install-dev
 	$(DEMO_ENV) $(BIN)/mypy
 
 bench: install
+	$(BIN)/python bench/web.py
 	$(DEMO_ENV) $(BIN)/python bench/slots.py
 
 # Front-end libraries are vendored (committed) from the npm registry at pinned versions, so

@@ -65,7 +65,11 @@ def build_ics(appointment: Appointment, *, kind: str, manage_url: str | None = N
 
 
 def build_client_email(kind: str, appointment: Appointment, *, manage_url: str | None = None,
+                       confirm_url: str | None = None,
                        now: datetime | None = None) -> EmailMultiAlternatives:
+    """`confirm_url`: the link that confirms the details and health answers given with an
+    online booking, so they can enter the client's record (see
+    `bookings.services.submissions`)."""
     if kind not in KINDS:
         raise ValueError(UNKNOWN_KIND.format(kind=kind))
     online = getattr(appointment, "online_booking", None)
@@ -80,6 +84,7 @@ def build_client_email(kind: str, appointment: Appointment, *, manage_url: str |
         "therapist": appointment.therapist.display_name,
         "starts_at": timezone.localtime(appointment.starts_at),
         "manage_url": manage_url,
+        "confirm_url": confirm_url,
         "needs_clearance": appointment.needs_clearance and kind != "cancelled",
         "late_cancellation": appointment.late_cancellation,
         "policy_text": policy_text,
@@ -109,11 +114,12 @@ def build_client_email(kind: str, appointment: Appointment, *, manage_url: str |
     return message
 
 
-def send_client_email(kind: str, appointment: Appointment, *, manage_url: str | None = None) -> bool:
+def send_client_email(kind: str, appointment: Appointment, *, manage_url: str | None = None,
+                      confirm_url: str | None = None) -> bool:
     """Build and send one client email; False when the client has no email address."""
     if not appointment.client.email:
         return False
-    build_client_email(kind, appointment, manage_url=manage_url).send()
+    build_client_email(kind, appointment, manage_url=manage_url, confirm_url=confirm_url).send()
     return True
 
 
@@ -125,21 +131,22 @@ def manage_url_for(appointment: Appointment) -> str | None:
         return None
 
 
-def _send_for(kind: str, appointment_id: int) -> bool:
+def _send_for(kind: str, appointment_id: int, *, confirm_url: str | None = None) -> bool:
     appointment = Appointment.objects.select_related(
         "client", "therapist", "treatment_type", "online_booking"
     ).get(pk=appointment_id)
     manage_url = manage_url_for(appointment) if kind != "cancelled" else None
-    return send_client_email(kind, appointment, manage_url=manage_url)
+    return send_client_email(kind, appointment, manage_url=manage_url, confirm_url=confirm_url)
 
 
 # One function per event, each the only place that event's email is sent from (the
 # services call them on commit), so delivery can be rerouted in one place.
 
 
-def send_booking_confirmed(appointment_id: int) -> bool:
-    """The client's confirmation of a new booking, with its calendar file."""
-    return _send_for("confirmed", appointment_id)
+def send_booking_confirmed(appointment_id: int, *, confirm_url: str | None = None) -> bool:
+    """The client's confirmation of a new booking, with its calendar file (and the link
+    that confirms the details given with it, `confirm_url`)."""
+    return _send_for("confirmed", appointment_id, confirm_url=confirm_url)
 
 
 def send_appointment_moved(appointment_id: int) -> bool:

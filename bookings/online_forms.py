@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django import forms
 
 from bookings.services.online import (
@@ -17,6 +19,10 @@ from bookings.services.online import (
 CHOOSE_TREATMENT = "Please choose a treatment and length."
 CHOOSE_THERAPIST = "Please choose a therapist, or “No preference”."
 CHOOSE_TIME = "Please choose one of the times shown."
+FLOW_STALE = (
+    "This page was out of date (it belongs to another booking in progress). Please check "
+    "the details below and confirm again."
+)
 ANSWER_YES_NO = "Please answer yes or no."
 NO_PREFERENCE = "any"
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -152,14 +158,25 @@ class ReviewForm(forms.Form):
         label="I have read and accept the cancellation policy.",
         error_messages={"required": POLICY_REQUIRED},
     )
-    flow = forms.CharField(widget=forms.HiddenInput)
+    flow = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, alternatives=(), **kwargs) -> None:
+    def __init__(self, *args, alternatives=(), flow: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.session_flow = flow
         if alternatives:
             self.fields["start"] = _radio(
                 [(s, s) for s in alternatives], "Choose another time", CHOOSE_TIME
             )
+
+
+    def clean(self):
+        cleaned = super().clean()
+        # The token is bound to this browser's session: a form from another flow (or
+        # someone else's token) is refused, never answered with that flow's booking.
+        value = cleaned.get("flow") or ""
+        if not self.session_flow or not secrets.compare_digest(value, self.session_flow):
+            self.add_error(None, FLOW_STALE)
+        return cleaned
 
 
 class MoveForm(forms.Form):

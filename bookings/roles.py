@@ -32,6 +32,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 ROLE_PERMISSIONS[MANAGER]["onlinebooking"] = (V, A, C, D)  # online bookings: manager only
+# What was submitted online holds health answers: read-only, narrowed by the visibility rule.
+ROLE_PERMISSIONS[THERAPIST]["onlinesubmission"] = (V,)
+ROLE_PERMISSIONS[MANAGER]["onlinesubmission"] = (V, A, C, D)
+# Break the glass: therapists ask (add) and see their own; the manager lists them all.
+ROLE_PERMISSIONS[THERAPIST]["emergencyaccess"] = (V, A)
+ROLE_PERMISSIONS[MANAGER]["emergencyaccess"] = (V, A, C, D)
 # Treatment plans hold a clinical goal and outcome scores: therapists and managers only.
 # Outcome responses are append-only (read-only once submitted).
 for _role, _plan_actions in ((THERAPIST, (V, A, C)), (MANAGER, (V, A, C, D))):

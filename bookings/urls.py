@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings.views import manage, public
+from bookings.views import confirm, manage, profiles, public
 from bookings.views import notes as notes_views
 from bookings.views import plans as plan_views
 from bookings.views import portal as portal_views
@@ -19,11 +19,17 @@ urlpatterns = [
     path("book/review/", public.step_review, name="book_review"),
     path("book/done/", public.done, name="book_done"),
     path("book/advice/", public.advice, name="book_advice"),
+    # The emailed link that lets what was submitted with a booking enter the record.
+    path("book/confirm/<str:token>/", confirm.confirm_submission, name="book_confirm"),
+    path("book/confirmed/", confirm.confirmed, name="book_confirmed"),
     # Self-service through the private manage link.
     path("manage/<str:token>/", manage.manage, name="manage"),
     path("manage/<str:token>/cancel/", manage.cancel, name="manage_cancel"),
     path("manage/<str:token>/move/", manage.move, name="manage_move"),
     # Client portal: one-time emailed sign-in links.
+    path("therapists/", profiles.therapist_list, name="therapist_list"),
+    path("therapists/<int:pk>/", profiles.therapist_detail, name="therapist_detail"),
+    path("therapists/<int:pk>/photo.jpg", profiles.therapist_photo, name="therapist_photo"),
     path("portal/", portal_views.portal_start, name="portal"),
     path("portal/sent/", portal_views.portal_sent, name="portal_sent"),
     path("portal/sign-in/<str:token>/", portal_views.portal_sign_in, name="portal_sign_in"),

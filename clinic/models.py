@@ -14,7 +14,13 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from clinic.images import validate_photo
+
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #3a7bd5.")
+
+
+def therapist_photo_upload_to(instance, filename: str) -> str:
+    return f"therapists/{uuid.uuid4().hex}.jpg"
 
 
 class Therapist(models.Model):
@@ -29,6 +35,12 @@ class Therapist(models.Model):
     active = models.BooleanField(default=True)
     calendar_colour = models.CharField(
         max_length=7, default="#3a7bd5", validators=[colour_validator]
+    )
+    photo = models.ImageField(
+        upload_to=therapist_photo_upload_to,
+        blank=True,
+        validators=[validate_photo],
+        help_text="Shown on the public profile; stored resized to 600 px, without its EXIF data.",
     )
     # Secret for the private iCalendar feed; reset by giving it a new value.
     calendar_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -50,9 +50,13 @@ def grant(app_label: str, matrix: Mapping[str, Mapping[str, Iterable[str]]], usi
 
 
 def user_roles(user) -> set[str]:
+    """The user's role names, read once per user object (a request's `request.user`), as
+    Django caches permissions: a staff page asks several times."""
     if not user.is_authenticated:
         return set()
-    return set(user.groups.values_list("name", flat=True))
+    if not hasattr(user, "_clinic_roles"):
+        user._clinic_roles = frozenset(user.groups.values_list("name", flat=True))
+    return set(user._clinic_roles)
 
 
 def is_manager(user) -> bool:

@@ -212,6 +212,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "clinic.sessions.SessionRenewalMiddleware",
     "django.middleware.common.CommonMiddleware",
     "clinic.middleware.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -326,7 +327,8 @@ LOGIN_URL = "admin:login"
 
 # Sessions: a staff session idles out after 30 minutes (health data on screen).
 SESSION_COOKIE_AGE = _env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Renewed at most once a minute (clinic/sessions.py), not written on every request.
+SESSION_REFRESH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 
 if not DEBUG and not TESTING:
@@ -356,6 +358,11 @@ BOOKING_RATE_LIMIT = os.environ.get("BOOKING_RATE_LIMIT", "10/m")
 # Unsigned notes older than this many hours appear in "notes to sign".
 NOTES_SIGN_WITHIN_HOURS = _env_int("NOTES_SIGN_WITHIN_HOURS", 24)
 REMINDER_WINDOW_HOURS = _env_int("REMINDER_WINDOW_HOURS", 24)
+# A therapist reads a client's record once they have treated them (checked in), or this many
+# hours before an appointment someone else booked with them, to prepare.
+CARE_PREPARATION_HOURS = _env_int("CARE_PREPARATION_HOURS", 24)
+# How long "break the glass" (emergency access with a written reason) lasts, in minutes.
+BREAK_GLASS_MINUTES = _env_int("BREAK_GLASS_MINUTES", 60)
 # Therapists' private calendar feeds show client initials unless this is on.
 CALENDAR_FEED_FULL_NAMES = _env_bool("CALENDAR_FEED_FULL_NAMES", False)
 

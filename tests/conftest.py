@@ -7,12 +7,21 @@ import itertools
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 
 from clinic.models import Client, Room, Therapist
 from clinic.roles import FRONT_DESK, MANAGER, THERAPIST
 from treatments.models import TreatmentOption, TreatmentType
 
 _seq = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: a page cached from one test's data (rolled
+    back since, without any signal) must not be served to the next."""
+    cache.clear()
+    yield
 
 
 def make_staff(role: str | None, username: str | None = None, **extra) -> User:
@@ -79,3 +88,10 @@ def room(db) -> Room:
 @pytest.fixture
 def option_60(db) -> TreatmentOption:
     return TreatmentOption.objects.get(treatment_type__code="trigger-point", duration_minutes=60)
+
+
+def text_of(response) -> str:
+    """A response's body as text, streamed or not."""
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from clinic.models import Client
+from clinic.models import Client, Therapist
 from clinic.roles import is_manager
 from treatments.models import (
     Consent,
@@ -21,13 +21,19 @@ from treatments.screening import CatalogueEntry, ClearanceFacts, Verdict, screen
 
 
 def treatments_for_public() -> QuerySet[TreatmentType]:
-    """Active, online-bookable treatment types with their active options, in two queries."""
+    """Active, online-bookable treatment types with their active options and the active
+    therapists who offer them, in three queries."""
     return TreatmentType.objects.bookable_online().prefetch_related(
         Prefetch(
             "options",
             queryset=TreatmentOption.objects.filter(active=True).order_by("duration_minutes"),
             to_attr="active_options",
-        )
+        ),
+        Prefetch(
+            "therapists",
+            queryset=Therapist.objects.filter(active=True).order_by("display_name", "pk"),
+            to_attr="public_therapists",
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from clinic.models import Client
+from clinic.validation import validate_row
 from treatments.models import (
     AnswerValue,
     BodySite,
@@ -171,7 +172,6 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
-@transaction.atomic
 def intake_get_or_create(
     *, client: Client, by: User | None, now: dt.datetime | None = None
 ) -> HealthIntake:
@@ -180,10 +180,12 @@ def intake_get_or_create(
     if intake is not None:
         return intake
     now = now or timezone.now()
-    intake = HealthIntake(client=client, created_at=now)
-    intake.full_clean()
-    intake.save()
-    _log(client=client, obj=intake, kind=ChangeKind.CREATED, changes={}, by=by, now=now)
+    with transaction.atomic():
+        intake = HealthIntake(client=client, created_at=now)
+        # One intake per client is the database's rule (a race ends in IntegrityError).
+        validate_row(intake, trusted=["client"])
+        intake.save()
+        _log(client=client, obj=intake, kind=ChangeKind.CREATED, changes={}, by=by, now=now)
     return intake
 
 
@@ -304,6 +306,7 @@ def answer_record(
     return row
 
 
+@transaction.atomic
 def answers_record(
     *,
     intake: HealthIntake,
@@ -311,17 +314,86 @@ def answers_record(
     by: User | None,
     now: dt.datetime | None = None,
 ) -> list[ContraindicationAnswer]:
-    """Record several answers: code -> value, or code -> (value, detail)."""
+    """Record several answers (code -> value, or code -> (value, detail)) in one go.
+
+    The same rows, versions and history as `answer_record` called once per answer in this
+    order, in a handful of queries whatever the number of answers: one read of the items
+    with their current versions, one locked read of the existing answers, then bulk writes.
+    All or nothing: an unknown code or an invalid value writes no answer at all."""
     now = now or timezone.now()
-    rows = []
-    with transaction.atomic():
-        for code, value in answers.items():
-            answer, detail = value if isinstance(value, tuple) else (value, "")
-            rows.append(
-                answer_record(
-                    intake=intake, item=code, answer=answer, detail=detail, by=by, now=now
-                )
-            )
+    parsed = [
+        (code, *(value if isinstance(value, tuple) else (value, ""))) for code, value in answers.items()
+    ]
+    if not parsed:
+        return []
+    # Read the pointers afresh (with the versions, for the item check in `clean()`): the
+    # caller's catalogue may predate an edit.
+    items = {
+        item.code: item
+        for item in ContraindicationItem.objects.select_related("current_version").filter(
+            code__in=[code for code, _, _ in parsed]
+        )
+    }
+    for code, _, _ in parsed:
+        if code not in items:
+            raise ValidationError(UNKNOWN_ITEM, params={"code": code})
+        if items[code].current_version is None:
+            raise ValidationError(ITEM_HAS_NO_VERSION)
+    existing = {
+        row.item_id: row
+        for row in ContraindicationAnswer.objects.select_for_update().filter(
+            intake=intake, item__in=[item.pk for item in items.values()]
+        )
+    }
+    rows: list[ContraindicationAnswer] = []
+    new_rows: list[ContraindicationAnswer] = []
+    changed_rows: list[ContraindicationAnswer] = []
+    history: list[tuple[ContraindicationAnswer, bool, dict[str, list[Any]]]] = []
+    for code, answer, detail in parsed:
+        item = items[code]
+        found = existing.get(item.pk)
+        before: dict[str, Any] = (
+            {"answer": found.answer, "detail": found.detail, "version": found.version_id}
+            if found
+            else {"item": None}
+        )
+        created = found is None
+        row = ContraindicationAnswer(intake=intake, item=item) if found is None else found
+        version = item.current_version
+        assert version is not None  # checked for every item above
+        row.version = version
+        row.answer = _answer_value(answer)
+        row.detail = detail
+        row.answered_at = now
+        row.recorded_by = by
+        # The related rows were just read (or are the caller's saved intake and user), and
+        # the one-answer-per-item rule is the database's: validating them again would cost
+        # a query per answer. `clean()` still checks the version belongs to the item.
+        validate_row(row, trusted=["intake", "item", "version", "recorded_by"])
+        (new_rows if created else changed_rows).append(row)
+        rows.append(row)
+        after = {"answer": row.answer, "detail": row.detail, "version": row.version_id}
+        if created:
+            after["item"] = item.code
+        history.append((row, created, _diff(before, after)))
+    ContraindicationAnswer.objects.bulk_create(new_rows)
+    if changed_rows:
+        ContraindicationAnswer.objects.bulk_update(
+            changed_rows, ["version", "answer", "detail", "answered_at", "recorded_by"]
+        )
+    HealthRecordChange.objects.bulk_create(
+        HealthRecordChange(
+            client_id=intake.client_id,
+            record_type=row._meta.label_lower,
+            record_id=row.pk,
+            kind=ChangeKind.CREATED if created else ChangeKind.CHANGED,
+            changes=changes,
+            changed_at=now,
+            changed_by=by,
+        )
+        for row, created, changes in history
+        if changes
+    )
     return rows
 
 
@@ -349,7 +421,7 @@ def consent_give(
         expires_at=expires_at,
         recorded_by=by,
     )
-    consent.full_clean()
+    validate_row(consent, trusted=["intake", "recorded_by"])
     consent.save()
     changes = {
         "kind": [None, consent.kind],

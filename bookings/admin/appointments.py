@@ -16,7 +16,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -32,6 +32,7 @@ from bookings.services.appointments import (
     appointment_reschedule,
     appointment_set_status,
 )
+from bookings.services.submissions import NO_SUBMISSION, submission_confirm_by_staff
 from bookings.workspace_forms import CancelReasonForm
 
 Status = AppointmentStatus
@@ -45,13 +46,21 @@ def _refused(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
+def _submission(appointment: Appointment):
+    online = getattr(appointment, "online_booking", None) if appointment.source == "online" else None
+    return getattr(online, "submission", None) if online is not None else None
+
+
 class ServiceForm(forms.ModelForm):
     """A ModelForm whose validation and saving are done by a booking service.
 
     ModelForm's own `_post_clean` would validate a half-built row; instead `book()` calls
     the service, which checks the whole diary and saves. Its refusal becomes a form error
-    and `self.instance` becomes the saved appointment.
+    and `self.instance` becomes the saved appointment. `user` (set by the admin) is who
+    acts, so the service applies who may change what.
     """
+
+    user = None
 
     def _post_clean(self) -> None:
         if self.errors:
@@ -87,6 +96,7 @@ class AppointmentAddForm(ServiceForm):
             room=data.get("room"),
             source=AppointmentSource.STAFF,
             needs_clearance=data.get("needs_clearance", False),
+            by=self.user,
         )
 
 
@@ -119,16 +129,19 @@ class AppointmentChangeForm(ServiceForm):
                 therapist=data["therapist"],
                 by_staff=True,
                 notify=data.get("notify_client", False),
+                by=self.user,
             )
         if "status" in changed and data["status"] == Status.CANCELLED:
             appointment = appointment_cancel(
                 appointment=appointment,
                 reason=data.get("cancellation_reason") or "Cancelled by the clinic",
                 notify=data.get("notify_client", False),
+                by=self.user,
             )
         elif "status" in changed:
             appointment = appointment_set_status(
-                appointment=appointment, from_status=appointment.status, to_status=data["status"]
+                appointment=appointment, from_status=appointment.status, to_status=data["status"],
+                by=self.user,
             )
         return appointment
 
@@ -157,6 +170,8 @@ class WhenFilter(admin.SimpleListFilter):
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
+    # A filtered list shows its own count only: counting all history again cost a scan.
+    show_full_result_count = False
     list_display = [
         "local_start",
         "local_end",
@@ -171,8 +186,11 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_display_links = ["local_start"]
     list_filter = [WhenFilter, "therapist", "status", "treatment_type", "source", "needs_clearance"]
     search_fields = ["client__first_name", "client__last_name", "client__email", "client__phone"]
-    list_select_related = ["client", "therapist", "treatment_type"]
-    actions = ["confirm", "check_in", "complete", "mark_no_show", "cancel_with_reason", "export_selected_csv"]
+    list_select_related = ["client", "therapist", "treatment_type", "online_booking__submission"]
+    actions = [
+        "confirm", "check_in", "confirm_online_details", "complete", "mark_no_show",
+        "cancel_with_reason", "export_selected_csv",
+    ]
     change_list_template = "admin/bookings/appointment/workspace_change_list.html"
     autocomplete_fields = ["client", "therapist", "option", "room"]
     ordering = ["-starts_at"]
@@ -210,6 +228,13 @@ class AppointmentAdmin(admin.ModelAdmin):
             out.append("needs clearance")
         if obj.late_cancellation:
             out.append("late cancellation")
+        submission = _submission(obj)
+        if submission is not None and not submission.is_confirmed:
+            out.append("online details to confirm")
+            if submission.name_differs:
+                out.append("name differs from record")
+            if submission.phone_differs:
+                out.append("phone differs from record")
         return ", ".join(out)
 
     # -- add form prefilled from the schedule ---------------------------------------------
@@ -234,7 +259,8 @@ class AppointmentAdmin(admin.ModelAdmin):
             try:
                 # The service decides which moves are allowed and words the refusal.
                 appointment_set_status(
-                    appointment=appointment, from_status=appointment.status, to_status=to_status
+                    appointment=appointment, from_status=appointment.status, to_status=to_status,
+                    by=request.user,
                 )
             except ValidationError as exc:
                 self.message_user(request, f"{appointment}: {_refused(exc)}", messages.ERROR)
@@ -250,6 +276,24 @@ class AppointmentAdmin(admin.ModelAdmin):
     @admin.action(description="Check in", permissions=["change"])
     def check_in(self, request, queryset):
         self._move(request, queryset, Status.CHECKED_IN, "Checked in")
+
+    @admin.action(description="Confirm online details (client present)", permissions=["change"])
+    def confirm_online_details(self, request, queryset):
+        """The client in front of the desk confirms what was submitted with their online
+        booking: it enters their record with this user as the one who recorded it."""
+        done = 0
+        for appointment in queryset.select_related("client", "treatment_type", "online_booking__submission"):
+            submission = _submission(appointment)
+            try:
+                if submission is None:
+                    raise ValidationError(NO_SUBMISSION, code="no_submission")
+                submission_confirm_by_staff(submission=submission, by=request.user)
+            except ValidationError as exc:
+                self.message_user(request, f"{appointment}: {_refused(exc)}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"Confirmed the online details of {done} appointment(s).", messages.SUCCESS)
 
     @admin.action(description="Complete", permissions=["change"])
     def complete(self, request, queryset):
@@ -271,6 +315,7 @@ class AppointmentAdmin(admin.ModelAdmin):
                         reason=form.cleaned_data["reason"],
                         by_client=form.cleaned_data["by_client"],
                         notify=form.cleaned_data["notify_client"],
+                        by=request.user,
                     )
                 except ValidationError as exc:
                     self.message_user(request, f"{appointment}: {_refused(exc)}", messages.ERROR)
@@ -308,11 +353,19 @@ class AppointmentAdmin(admin.ModelAdmin):
         except IncorrectLookupParameters:
             self.message_user(request, "Those filters are not valid.", messages.ERROR)
             return redirect("admin:bookings_appointment_changelist")
-        return _csv_response(changelist.get_queryset(request))
+        queryset = changelist.get_queryset(request)
+        if not any(key.startswith(EXPORT_DATE_PARAMS) for key in request.GET):
+            # No dates chosen: a window around today, not the clinic's whole history.
+            now = timezone.now()
+            queryset = queryset.filter(
+                starts_at__gte=now - EXPORT_DEFAULT_PAST, starts_at__lt=now + EXPORT_DEFAULT_AHEAD
+            )
+        return _csv_response(queryset)
 
     # -- forms: the booking service validates and saves --------------------------------------
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = AppointmentChangeForm if obj else AppointmentAddForm
+        base = AppointmentChangeForm if obj else AppointmentAddForm
+        kwargs["form"] = type(base.__name__, (base,), {"user": request.user})
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):
@@ -326,6 +379,11 @@ class AppointmentAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         """Nothing to do: the form's booking service call has already saved the row."""
 
+
+# The export without a date filter (date hierarchy or "when"): 90 days back, 90 ahead.
+EXPORT_DEFAULT_PAST = timedelta(days=90)
+EXPORT_DEFAULT_AHEAD = timedelta(days=90)
+EXPORT_DATE_PARAMS = ("starts_at__", WhenFilter.parameter_name)
 
 CSV_HEADER = [
     "date",
@@ -357,33 +415,58 @@ def _csv_cell(value) -> str:
     return text
 
 
-def _csv_response(queryset) -> HttpResponse:
+class _Echo:
+    """A file whose write() returns the line, so csv.writer can feed a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_response(queryset) -> StreamingHttpResponse:
+    """The appointments as CSV, streamed: rows are read in chunks and written as they come,
+    so memory stays flat however many rows are exported."""
     zone = clinic_zone()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="appointments.csv"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
-    for a in queryset.select_related("client", "therapist", "treatment_type").order_by("starts_at"):
-        start = a.starts_at.astimezone(zone)
-        writer.writerow(
-            [
-                _csv_cell(v)
-                for v in (
-                    f"{start:%Y-%m-%d}",
-                    f"{start:%H:%M}",
-                    f"{a.ends_at.astimezone(zone):%H:%M}",
-                    a.client.full_name,
-                    a.client.email,
-                    a.client.phone,
-                    a.therapist.display_name,
-                    a.treatment_type.name,
-                    a.duration_minutes,
-                    a.price,
-                    a.get_status_display(),
-                    a.get_source_display(),
-                    "yes" if a.needs_clearance else "no",
-                    "yes" if a.late_cancellation else "no",
-                )
-            ]
+    writer = csv.writer(_Echo())
+    rows = (
+        # The changelist's queryset joins more (the online submission for the flags column);
+        # the export reads only these columns.
+        queryset.select_related(None)
+        .select_related("client", "therapist", "treatment_type")
+        .only(
+            "starts_at", "ends_at", "duration_minutes", "price", "status", "source",
+            "needs_clearance", "late_cancellation", "client__first_name", "client__last_name",
+            "client__email", "client__phone", "therapist__display_name", "treatment_type__name",
         )
+        .order_by("starts_at")
+        .iterator(chunk_size=500)
+    )
+
+    def lines():
+        yield writer.writerow(CSV_HEADER)
+        for a in rows:
+            start = a.starts_at.astimezone(zone)
+            yield writer.writerow(
+                [
+                    _csv_cell(v)
+                    for v in (
+                        f"{start:%Y-%m-%d}",
+                        f"{start:%H:%M}",
+                        f"{a.ends_at.astimezone(zone):%H:%M}",
+                        a.client.full_name,
+                        a.client.email,
+                        a.client.phone,
+                        a.therapist.display_name,
+                        a.treatment_type.name,
+                        a.duration_minutes,
+                        a.price,
+                        a.get_status_display(),
+                        a.get_source_display(),
+                        "yes" if a.needs_clearance else "no",
+                        "yes" if a.late_cancellation else "no",
+                    )
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="appointments.csv"'
     return response

@@ -18,7 +18,11 @@ from bookings.models import Appointment
 from bookings.models.notes import AccessAction
 from bookings.selectors.notes import progress_for_client
 from bookings.selectors.plans import charts, client_series
-from bookings.selectors.visibility import can_read_client_record, clinical_scope
+from bookings.selectors.visibility import (
+    can_read_client_record,
+    clinical_scope,
+    may_break_the_glass,
+)
 from bookings.services.notes import access_record, client_ip
 from bookings.services.privacy import client_export
 from bookings.views.privacy import export_response
@@ -37,6 +41,11 @@ class VisibilityRuleMixin:
     def get_queryset(self, request):
         qs = admin.ModelAdmin.get_queryset(self, request)
         return clinical_scope(qs, request.user, client_lookup=self.client_lookup)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # A record out of scope is not there: 404 on its change, history and delete views,
+        # rather than Django's redirect with a "perhaps it was deleted" message.
+        raise Http404("No such record.")
 
 
 @admin.register(HealthIntake)
@@ -119,8 +128,11 @@ class ClientAdmin(BaseClientAdmin):
             "upcoming": sorted((a for a in appointments if a.starts_at >= now), key=lambda a: a.starts_at),
             "past": [a for a in appointments if a.starts_at < now][:20],
             "clinical": False,
+            "break_glass_url": "",
         }
-        if can_read_client_record(request.user, client):
+        if may_break_the_glass(request.user) and not can_read_client_record(request.user, client):
+            context["break_glass_url"] = f"{reverse('admin:bookings_emergencyaccess_add')}?client={client.pk}"
+        elif can_read_client_record(request.user, client):
             intake = HealthIntake.objects.filter(client=client).only("pk").first()
             context.update(
                 clinical=True,

@@ -11,7 +11,10 @@ from bookings.models.appointments import (
     AppointmentSource,
     AppointmentStatus,
 )
+from bookings.models.care import EmergencyAccess as EmergencyAccess
+from bookings.models.online import ConfirmedVia as ConfirmedVia
 from bookings.models.online import OnlineBooking as OnlineBooking
+from bookings.models.online import OnlineSubmission as OnlineSubmission
 from bookings.models.portal import PortalToken as PortalToken
 from bookings.models.schedule import BookingPolicy, Closure, TimeOff, Weekday, WorkingHours
 

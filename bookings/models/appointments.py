@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -86,6 +87,17 @@ class Appointment(models.Model):
     changed_late = models.BooleanField(
         default=False,
         help_text="The client moved it inside the cancellation window; cancelling it is late.",
+    )
+    # Who last gave the appointment its therapist (null: the client online, or the system).
+    # A therapist who put a client on themselves gets no early access to the record from it
+    # (see `bookings.selectors.visibility`).
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

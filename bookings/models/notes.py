@@ -325,6 +325,7 @@ class AccessAction(models.TextChoices):
     CHANGE = "change", "Change"
     SIGN = "sign", "Sign"
     ADDENDUM = "addendum", "Addendum"
+    BREAK_GLASS = "glass", "Break the glass"
 
 
 class AccessLog(AppendOnlyModel):

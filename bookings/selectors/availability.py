@@ -153,6 +153,7 @@ class Diary:
         self.closures = closures
         self.appointment_spans = appointment_spans
         self._intervals: dict[tuple[int, date], list[tuple[datetime, datetime]]] = {}
+        self._free_rooms: dict[tuple[datetime, datetime], int | None] = {}
 
     # -- loading ------------------------------------------------------------------------
     @classmethod
@@ -266,11 +267,17 @@ class Diary:
         return self._intervals[key]
 
     def free_room(self, start: datetime, end: datetime) -> int | None:
-        """The first active room (by name) free over [start, end)."""
-        for room_id in self.rooms:
-            if not self.room_busy.get(room_id, EMPTY).overlaps(start, end):
-                return room_id
-        return None
+        """The first active room (by name) free over [start, end).
+
+        Remembered per span: every therapist's grid asks about the same times, and rooms
+        do not depend on who treats (a diary is read-only once loaded)."""
+        key = (start, end)
+        if key not in self._free_rooms:
+            self._free_rooms[key] = next(
+                (r for r in self.rooms if not self.room_busy.get(r, EMPTY).overlaps(start, end)),
+                None,
+            )
+        return self._free_rooms[key]
 
     def refusal(self, therapist_id: int, start: datetime, *, room_id: int | None = None) -> str | None:
         """Why `start` cannot be booked with this therapist (an error code of
@@ -353,6 +360,85 @@ class Diary:
         )
 
 
+def open_diary(
+    option: TreatmentOption,
+    start_date: date,
+    days: int,
+    therapist: Therapist | int | None = None,
+    now: datetime | None = None,
+) -> tuple[Diary, date, date] | None:
+    """The diary for `option` over `days` local dates from `start_date`, clamped to the
+    bookable range, with the first and last date it covers; None when nothing is bookable."""
+    now = now or timezone.now()
+    treatment_type = option.treatment_type
+    if days < 1 or not option.active or not treatment_type.active:
+        return None
+    zone = clinic_zone()
+    # Clamp the window to the bookable range before any date arithmetic, so absurd
+    # dates (year 1 or 9999) give an empty list instead of an overflow.
+    policy = BookingPolicy.current()
+    first_day = max(start_date, (now + policy.min_notice).astimezone(zone).date())
+    last_day = min(
+        start_date + timedelta(days=days - 1) if start_date <= date.max - timedelta(days=days) else date.max,
+        (now + policy.max_advance).astimezone(zone).date(),
+    )
+    if first_day > last_day:
+        return None
+    therapist_id = therapist.pk if isinstance(therapist, Therapist) else therapist
+    diary = Diary.load(
+        treatment_type_id=treatment_type.pk,
+        duration=timedelta(minutes=option.duration_minutes),
+        buffer=timedelta(minutes=treatment_type.buffer_minutes),
+        start_date=first_day,
+        days=(last_day - first_day).days + 1,
+        therapist_id=therapist_id,
+        now=now,
+        policy=policy,
+    )
+    return diary, first_day, last_day
+
+
+def _days(first_day: date, last_day: date) -> Iterator[date]:
+    day = first_day
+    while day <= last_day:
+        yield day
+        day += timedelta(days=1)
+
+
+def diary_slots(diary: Diary, first_day: date, last_day: date, *, one_per_time: bool = False) -> list[Slot]:
+    """The free slots of a loaded diary between two local dates, sorted by start then
+    therapist name. `one_per_time`: only the first therapist (by name) free at each time,
+    found without working out everyone else's."""
+    zone = clinic_zone()
+    slots = []
+    if one_per_time:
+        order = sorted(diary.therapists.items(), key=lambda item: (item[1], item[0]))
+        for day in _days(first_day, last_day):
+            grids = {tid: set(diary.candidates(tid, day)) for tid, _ in order}
+            for start in sorted(set().union(*grids.values())):
+                for tid, name in order:
+                    if start in grids[tid] and diary.conflict(tid, start) is None:
+                        slots.append(Slot(start.astimezone(zone), (start + diary.duration).astimezone(zone), tid, name))
+                        break
+    else:
+        for tid, name in diary.therapists.items():
+            for day in _days(first_day, last_day):
+                for start in diary.free_starts(tid, day):
+                    slots.append(Slot(start.astimezone(zone), (start + diary.duration).astimezone(zone), tid, name))
+    # Sort on the real instant: same-zone comparisons ignore `fold`, so 01:30 before and
+    # after the autumn change would otherwise compare equal.
+    slots.sort(key=lambda s: (s.start.timestamp(), s.therapist_name, s.therapist_id))
+    return slots
+
+
+def first_day_with_space(diary: Diary, first_day: date, last_day: date) -> date | None:
+    """The first local date between the two with a free slot, stopping at the first one."""
+    for day in _days(first_day, last_day):
+        if any(next(diary.free_starts(tid, day), None) is not None for tid in diary.therapists):
+            return day
+    return None
+
+
 def slots_available(
     option: TreatmentOption,
     start_date: date,
@@ -365,47 +451,7 @@ def slots_available(
     One entry per (start, therapist), sorted by start then therapist name. Only active
     therapists who offer the (active) treatment; `therapist` narrows to one of them.
     """
-    now = now or timezone.now()
-    treatment_type = option.treatment_type
-    if days < 1 or not option.active or not treatment_type.active:
+    opened = open_diary(option, start_date, days, therapist, now)
+    if opened is None:
         return []
-    zone = clinic_zone()
-    # Clamp the window to the bookable range before any date arithmetic, so absurd
-    # dates (year 1 or 9999) give an empty list instead of an overflow.
-    policy = BookingPolicy.current()
-    first_day = max(start_date, (now + policy.min_notice).astimezone(zone).date())
-    last_day = min(
-        start_date + timedelta(days=days - 1) if start_date <= date.max - timedelta(days=days) else date.max,
-        (now + policy.max_advance).astimezone(zone).date(),
-    )
-    if first_day > last_day:
-        return []
-    therapist_id = therapist.pk if isinstance(therapist, Therapist) else therapist
-    diary = Diary.load(
-        treatment_type_id=treatment_type.pk,
-        duration=timedelta(minutes=option.duration_minutes),
-        buffer=timedelta(minutes=treatment_type.buffer_minutes),
-        start_date=first_day,
-        days=(last_day - first_day).days + 1,
-        therapist_id=therapist_id,
-        now=now,
-        policy=policy,
-    )
-    slots = []
-    for tid, name in diary.therapists.items():
-        day = first_day
-        while day <= last_day:
-            for start in diary.free_starts(tid, day):
-                slots.append(
-                    Slot(
-                        start=start.astimezone(zone),
-                        end=(start + diary.duration).astimezone(zone),
-                        therapist_id=tid,
-                        therapist_name=name,
-                    )
-                )
-            day += timedelta(days=1)
-    # Sort on the real instant: same-zone comparisons ignore `fold`, so 01:30 before and
-    # after the autumn change would otherwise compare equal.
-    slots.sort(key=lambda s: (s.start.timestamp(), s.therapist_name, s.therapist_id))
-    return slots
+    return diary_slots(*opened)

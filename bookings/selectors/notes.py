@@ -116,6 +116,11 @@ def notes_to_sign(user, *, now: datetime | None = None) -> QuerySet[SessionNote]
         notes_writable_by(user)
         .filter(status=NoteStatus.DRAFT, created_at__lt=now - timedelta(hours=hours))
         .select_related("appointment__treatment_type", "client", "therapist")
+        # What the list shows, not the notes' clinical text.
+        .only(
+            "pk", "created_at", "appointment__starts_at", "appointment__treatment_type__name",
+            "client__first_name", "client__last_name", "therapist__display_name",
+        )
         .order_by("created_at")
     )
 
@@ -150,6 +155,8 @@ def progress_for_client(client: Client) -> Progress:
     notes = (
         SessionNote.objects.filter(client=client)
         .select_related("appointment")
+        # Five columns, not whole notes: a regular client's visits are hundreds of SOAP notes.
+        .only("pk", "pain_before", "pain_after", "appointment__starts_at")
         .prefetch_related(
             Prefetch(
                 "body_map",

@@ -13,7 +13,15 @@ from django.utils import timezone
 
 from bookings import rules
 from bookings.models import Appointment, BookingPolicy, OnlineBooking
-from bookings.selectors.availability import Diary, Slot, clinic_zone, slots_available
+from bookings.selectors.availability import (
+    Diary,
+    Slot,
+    clinic_zone,
+    diary_slots,
+    first_day_with_space,
+    open_diary,
+    slots_available,
+)
 from clinic.models import Therapist
 from treatments.models import ConsentKind, ContraindicationVersion, TreatmentOption, TreatmentType
 from treatments.screening import CatalogueEntry, Verdict, screen
@@ -84,22 +92,39 @@ def unique_starts(slots: list[Slot]) -> list[Slot]:
     return result
 
 
-def slots_by_day(
+def _by_day(slots: list[Slot]) -> list[tuple[date, list[Slot]]]:
+    grouped: dict[date, list[Slot]] = {}
+    for slot in slots:
+        grouped.setdefault(slot.start.date(), []).append(slot)
+    return sorted(grouped.items())
+
+
+def slot_week(
     *,
     option: TreatmentOption,
     therapist: Therapist | None,
     start_date: date,
     days: int,
     now: datetime | None = None,
-) -> list[tuple[date, list[Slot]]]:
-    """Free times grouped by local date, days without space left out."""
-    slots = slots_available(option, start_date, days, therapist=therapist, now=now)
-    if therapist is None:
-        slots = unique_starts(slots)
-    grouped: dict[date, list[Slot]] = {}
-    for slot in slots:
-        grouped.setdefault(slot.start.date(), []).append(slot)
-    return sorted(grouped.items())
+) -> tuple[list[tuple[date, list[Slot]]], date | None]:
+    """Free times over the window grouped by local date (days without space left out; with
+    no therapist chosen, one slot per time, the first therapist by name as `unique_starts`),
+    and the first later date with space (as `next_day_with_space` after the window). One
+    diary serves both, and the search past the window stops at the first free time."""
+    now = now or timezone.now()
+    last_day = start_date + timedelta(days=days - 1)
+    opened = open_diary(option, start_date, days + SEARCH_DAYS, therapist, now)
+    if opened is None:
+        return [], next_day_with_space(option=option, therapist=therapist, after=last_day, now=now)
+    diary, first_day, loaded_to = opened
+    shown = _by_day(diary_slots(diary, first_day, min(last_day, loaded_to), one_per_time=therapist is None))
+    after = max(first_day, last_day + timedelta(days=1))
+    next_day = first_day_with_space(diary, after, loaded_to) if after <= loaded_to else None
+    if next_day is None and loaded_to >= after:
+        next_day = next_day_with_space(option=option, therapist=therapist, after=loaded_to, now=now)
+    elif next_day is None:
+        next_day = next_day_with_space(option=option, therapist=therapist, after=last_day, now=now)
+    return shown, next_day
 
 
 def next_day_with_space(

@@ -1,7 +1,7 @@
 """Reads for treatment plans: progress counts, measures due, score series, charts, report.
 
-Who may see a plan is the clinical visibility rule (`clinical_scope`); the portal asks
-only for the signed-in client's own rows.
+Who may see a plan is the clinical visibility rule (`plans_visible_to` in
+`bookings.selectors.visibility`); the portal asks only for the signed-in client's own rows.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -22,7 +22,7 @@ from bookings.models import (
     PlanSession,
     TreatmentPlan,
 )
-from bookings.selectors.visibility import clinical_scope
+from bookings.selectors.visibility import plans_visible_to
 from clinic.models import Client
 from treatments.outcomes import INSTRUMENTS, Change, Instrument
 
@@ -31,8 +31,7 @@ ATTENDED = (Status.COMPLETED, Status.CHECKED_IN)
 REMAINING = (Status.BOOKED, Status.CONFIRMED)
 
 
-def plans_visible_to(user) -> QuerySet[TreatmentPlan]:
-    return clinical_scope(TreatmentPlan.objects.all(), user)
+__all__ = ["plans_visible_to"]
 
 
 @dataclass(frozen=True)

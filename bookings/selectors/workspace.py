@@ -27,7 +27,7 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
-from bookings.selectors.availability import Intervals, clinic_zone
+from bookings.selectors.availability import LOOKBACK, Intervals, clinic_zone
 from clinic.models import Therapist
 
 if TYPE_CHECKING:
@@ -156,7 +156,12 @@ def _schedule(therapists: list[tuple[int, str, str]], days: list[date], *, now: 
     ).exclude(status=AppointmentStatus.CANCELLED)
     appointments = (
         Appointment.objects.filter(
-            therapist__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
+            therapist__in=ids,
+            # The lower bound lets the (therapist, starts_at) index skip all history: nothing
+            # that starts more than LOOKBACK before the window can reach into it.
+            starts_at__gt=window_start - LOOKBACK,
+            starts_at__lt=window_end,
+            ends_at__gt=window_start,
         )
         .select_related("client", "treatment_type")
         .annotate(seen_before=Exists(earlier))

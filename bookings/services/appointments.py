@@ -24,7 +24,9 @@ from django.utils import timezone
 from bookings import emails, errors, rules
 from bookings.models import Appointment, AppointmentStatus, BookingPolicy
 from bookings.selectors.availability import Diary, clinic_zone
+from bookings.selectors.visibility import check_may_change
 from clinic.models import Client, Room, Therapist
+from clinic.validation import validate_row
 from treatments.models import TreatmentOption
 
 Status = AppointmentStatus
@@ -141,7 +143,8 @@ def _client_busy(appointment: Appointment) -> ValidationError | None:
 def _save_guarded(appointment: Appointment, **save_kwargs) -> None:
     """Validate the row and save it; the database's overlap guards become domain errors:
     the client's other appointment when the client is busy then, else SLOT_TAKEN."""
-    appointment.full_clean()
+    # Related rows come from the caller's reads; overlaps are the diary's and the database's.
+    validate_row(appointment, trusted=["client", "therapist", "treatment_type", "option", "room"])
     if busy := _client_busy(appointment):
         raise busy
     try:
@@ -166,8 +169,12 @@ def appointment_book(
     room: Room | None = None,
     now: datetime | None = None,
     needs_clearance: bool = False,
+    by=None,
 ) -> Appointment:
     """Book `option` for `client` at `starts_at`, or raise a `ValidationError` saying why.
+
+    `by`: the staff user booking (None for the client online); a therapist books only
+    with themselves.
 
     `therapist=None` means no preference (`rules.pick_therapist`). `room=None` assigns the
     first free active room when the clinic has rooms. Staff may book treatments that are
@@ -177,6 +184,7 @@ def appointment_book(
     """
     now = now or timezone.now()
     starts_at = _check_aware(starts_at)
+    check_may_change(by, appointment=None, therapist_id=therapist.pk if therapist else None)
     with transaction.atomic():
         option = TreatmentOption.objects.select_related("treatment_type").get(pk=option.pk)
         rules.check_option_bookable(option, source=source)
@@ -213,6 +221,7 @@ def appointment_book(
             source=source,
             needs_clearance=needs_clearance,
             cancellation_window=rules.accepted_window(policy),
+            assigned_by=by,
         )
         _save_guarded(appointment)
     return appointment
@@ -226,8 +235,12 @@ def appointment_reschedule(
     now: datetime | None = None,
     by_staff: bool = False,
     notify: bool = True,
+    by=None,
 ) -> Appointment:
     """Move an active appointment to `starts_at` (and `therapist`, when given).
+
+    `by`: the staff user moving it (None for the client); a therapist moves only their
+    own appointments and never to another therapist.
 
     `by_staff` moves within the staff windows (no minimum notice; see
     `BookingPolicy.for_staff`); a client moving their own booking keeps the online ones,
@@ -246,6 +259,7 @@ def appointment_reschedule(
             .select_related("option__treatment_type")
             .get(pk=appointment.pk)
         )
+        check_may_change(by, appointment=current, therapist_id=therapist.pk if therapist else None)
         if not rules.is_changeable(current):
             raise errors.refused("not_reschedulable")
         _check_note_not_signed(current)
@@ -267,19 +281,19 @@ def appointment_reschedule(
         room_id = current.room_id
         if diary.rooms and diary.refusal(therapist_id, starts_at, room_id=room_id) is not None:
             room_id = diary.free_room(starts_at, blocked_end)  # the old room is busy then
+        fields = ["therapist", "starts_at", "ends_at", "buffer_ends_at", "room"]
+        if therapist_id != current.therapist_id:
+            current.assigned_by = by
+            fields.append("assigned_by")
         if not by_staff and rules.inside_window(current, now=now):
             current.changed_late = True
+            fields.append("changed_late")
         current.therapist_id = therapist_id
         current.starts_at = starts_at
         current.ends_at = end
         current.buffer_ends_at = blocked_end
         current.room_id = room_id
-        _save_guarded(
-            current,
-            update_fields=[
-                "therapist", "starts_at", "ends_at", "buffer_ends_at", "room", "changed_late"
-            ],
-        )
+        _save_guarded(current, update_fields=fields)
         if notify:
             _tell_client(emails.send_appointment_moved, current)
     return current
@@ -292,8 +306,9 @@ def appointment_cancel(
     by_client: bool = False,
     now: datetime | None = None,
     notify: bool = True,
+    by=None,
 ) -> Appointment:
-    """Cancel a booked or confirmed appointment, freeing its time.
+    """Cancel a booked or confirmed appointment, freeing its time (`by`: the staff user).
 
     `by_client`: the client asked (online, or at the desk). Then the cancellation is late
     when `rules.cancellation_is_late` says so, judged against the window recorded on the
@@ -301,6 +316,7 @@ def appointment_cancel(
     appointment has started. The client is emailed on commit unless `notify` is False.
     """
     now = now or timezone.now()
+    check_may_change(by, appointment=appointment, therapist_id=None)
     with transaction.atomic():
         current = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if not rules.is_changeable(current):
@@ -323,9 +339,15 @@ def appointment_cancel(
 
 
 def appointment_set_status(
-    *, appointment: Appointment, from_status: str, to_status: str, now: datetime | None = None
+    *,
+    appointment: Appointment,
+    from_status: str,
+    to_status: str,
+    now: datetime | None = None,
+    by=None,
 ) -> Appointment:
-    """Move an appointment from `from_status` to `to_status`, compare-and-swap.
+    """Move an appointment from `from_status` to `to_status`, compare-and-swap (`by`: the
+    staff user; a therapist only on their own appointments).
 
     Refused when the move is not allowed (`rules.TRANSITIONS`), when it is not yet time
     for it (`rules.check_transition`: check-in opens shortly before the start on the day,
@@ -333,6 +355,7 @@ def appointment_set_status(
     first (the row no longer has `from_status`).
     """
     now = now or timezone.now()
+    check_may_change(by, appointment=appointment, therapist_id=None)
     rules.check_transition(
         appointment,
         from_status=from_status,

@@ -1,15 +1,23 @@
-"""Online booking by clients: screen, match or create the client, record the health intake,
-book, and keep what the client accepted.
+"""Online booking by clients: screen, match or create the client, keep what they
+submitted with the booking, book, and keep what the client accepted.
 
 `online_booking_create` is the one entry point for the public pages and `POST /api/bookings`.
 Order matters for privacy: input is validated and the client screened *before* anything is
 written, so someone we refuse (emergency, urgent, do-not-treat) leaves no client record and
 no health answers behind. Everything else happens in one transaction; the confirmation
 email goes out on commit.
+
+Anyone can type anyone's email address. So a booking attaches to the client with that
+address, but what was typed (name, phone, answers, consents) stays with the booking as an
+`OnlineSubmission`, screened for that booking, until the person proves control of the
+address (`bookings.services.submissions`). Nothing here reads or changes the matched
+client's record, and the answer is the same whether the address was known or not.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import secrets
 from collections.abc import Collection, Mapping
@@ -17,9 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings import emails, errors, rules
@@ -27,6 +37,7 @@ from bookings.models import (
     AppointmentSource,
     BookingPolicy,
     OnlineBooking,
+    OnlineSubmission,
 )
 from bookings.selectors.availability import Slot
 from bookings.selectors.online import (
@@ -40,9 +51,9 @@ from bookings.services.appointments import (
     appointment_cancel,
     appointment_reschedule,
 )
+from bookings.services.submissions import new_confirmation_token
 from clinic.models import Client, Therapist
-from treatments import services as clinical
-from treatments.models import ConsentKind, ConsentMethod, SensitiveRegion, TreatmentOption
+from treatments.models import SensitiveRegion, TreatmentOption
 from treatments.screening import Verdict
 
 # Messages in words a client understands; tests and views match on these constants.
@@ -66,6 +77,10 @@ THERAPIST_UNAVAILABLE = "That therapist does not offer this treatment; please ch
 SCREENING_REFUSED = "We cannot book this treatment for you online."
 SLOT_GONE = "That time has just been taken. Please choose one of the nearest free times."
 CLIENT_CANCEL_REASON = "Cancelled by the client online."
+IDEMPOTENCY_KEY_REUSED = (
+    "This Idempotency-Key was already used for a different booking request. Send a new key "
+    "for a new request, or repeat the first request exactly."
+)
 
 PHONE_CHARS = re.compile(r"^[0-9+()\-. ]+$")
 MAX_ALTERNATIVES = 6
@@ -90,6 +105,13 @@ class ScreeningRefused(ValidationError):
         self.findings: list[dict[str, str]] = [
             {"code": f.code, "action": f.action} for f in verdict.findings
         ]
+
+
+class KeyReused(ValidationError):
+    """The idempotency key belongs to another request: refused, never answered with it."""
+
+    def __init__(self) -> None:
+        super().__init__(IDEMPOTENCY_KEY_REUSED, code="idempotency_key_reused")
 
 
 class SlotTaken(ValidationError):
@@ -170,29 +192,67 @@ def _validate_consents(
         )
 
 
-def _client_for(details: ClientDetails, *, now: datetime) -> Client:
-    """The returning client with this email (any case), or a new one.
+def _client_for(details: ClientDetails) -> Client:
+    """The client with this email (any case), or a new one made from the details.
 
-    Callers learn nothing about which it was: the same booking comes back either way. A
-    returning client's name and health record are not shown or changed from here except
-    for the answers they just gave; their phone is filled in only when we had none."""
+    A matched client's record is neither read out nor changed here: the details typed
+    are kept with the booking (`OnlineSubmission`) until the email is confirmed."""
     email = details.email.strip()
-    phone = details.phone.strip()
     client = Client.objects.select_for_update().filter(email__iexact=email).first()
-    if client is None:
-        first, last = _split_name(details.name)
-        client = Client(first_name=first, last_name=last, email=email, phone=phone)
-        client.full_clean(validate_constraints=False)
-        try:
-            with transaction.atomic():
-                client.save()
-        except IntegrityError:
-            # Another booking created this client a moment ago (unique email, any case).
-            client = Client.objects.select_for_update().get(email__iexact=email)
-    if not client.phone and phone:
-        Client.objects.filter(pk=client.pk, phone="").update(phone=phone)
-        client.phone = phone
+    if client is not None:
+        return client
+    first, last = _split_name(details.name)
+    client = Client(first_name=first, last_name=last, email=email, phone=details.phone.strip())
+    client.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            client.save()
+    except IntegrityError:
+        # Another booking created this client a moment ago (unique email, any case).
+        client = Client.objects.select_for_update().get(email__iexact=email)
     return client
+
+
+def _same_name(typed: str, client: Client) -> bool:
+    return " ".join(typed.split()).casefold() == " ".join(client.full_name.split()).casefold()
+
+
+def _same_phone(typed: str, client: Client) -> bool:
+    """The same number, written with or without the country code and punctuation."""
+    a, b = ("".join(c for c in value if c.isdigit()) for value in (typed, client.phone))
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 7 and long.endswith(short)
+
+
+def request_fingerprint(
+    *,
+    option: TreatmentOption,
+    starts_at: datetime,
+    therapist: Therapist | None,
+    details: ClientDetails,
+    answers: Mapping[str, Any],
+    sensitive_consents: Collection[str],
+    general_consent: bool,
+    policy_accepted: bool,
+    requester: str,
+) -> str:
+    """SHA-256 of the canonical request and who sent it, which an idempotency key is bound
+    to: the same key answers the same request only."""
+    canonical = {
+        "option": option.pk,
+        "start": starts_at.timestamp() if isinstance(starts_at, datetime) else str(starts_at),
+        "therapist": therapist.pk if therapist else None,
+        "name": " ".join((details.name or "").split()),
+        "email": (details.email or "").strip().lower(),
+        "phone": (details.phone or "").strip(),
+        "answers": {str(k): v for k, v in answers.items()},
+        "sensitive": sorted(set(sensitive_consents)),
+        "general": general_consent,
+        "policy": policy_accepted,
+        "requester": requester,
+    }
+    encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
 def _start_refusal(
@@ -233,6 +293,7 @@ def online_booking_create(
     general_consent: bool,
     policy_accepted: bool,
     idempotency_key: str | None = None,
+    requester: str = "",
     now: datetime | None = None,
 ) -> OnlineBooking:
     """Book `option` at `starts_at` for a client booking online, or raise why not.
@@ -241,13 +302,25 @@ def online_booking_create(
     other fields are also wrong: safety advice comes first. Raises a `ValidationError`
     whose `message_dict` names `client`, `screening`, `consents`, `policy_accepted`,
     `start`, `therapist` or `option` for bad input, and `SlotTaken` with the nearest free
-    times when the time is not (or no longer) free. A repeated `idempotency_key` returns
-    the booking made with it.
+    times when the time is not (or no longer) free. A repeated `idempotency_key` with the
+    same request (and `requester`, who sent it) returns the booking made with it; with any
+    other request it raises `KeyReused`.
     """
     now = now or timezone.now()
     idempotency_key = (idempotency_key or "").strip() or None
+    fingerprint = request_fingerprint(
+        option=option,
+        starts_at=starts_at,
+        therapist=therapist,
+        details=details,
+        answers=answers,
+        sensitive_consents=sensitive_consents,
+        general_consent=general_consent,
+        policy_accepted=policy_accepted,
+        requester=requester,
+    )
     if idempotency_key:
-        existing = _by_key(idempotency_key)
+        existing = _by_key(idempotency_key, fingerprint)
         if existing is not None:
             return existing
 
@@ -296,18 +369,19 @@ def online_booking_create(
                 sensitive_consents=sensitive_consents,
                 verdict=verdict,
                 idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
                 now=now,
             )
     except IntegrityError:
         # The same confirmation raced itself past the first check: the other one won.
-        existing = _by_key(idempotency_key) if idempotency_key else None
+        existing = _by_key(idempotency_key, fingerprint) if idempotency_key else None
         if existing is None:
             raise
         return existing
     except ValidationError as exc:
         if isinstance(exc, (ScreeningRefused, SlotTaken)):
             raise
-        existing = _by_key(idempotency_key) if idempotency_key else None
+        existing = _by_key(idempotency_key, fingerprint) if idempotency_key else None
         if existing is not None:
             return existing
         raise _start_refusal(
@@ -316,14 +390,19 @@ def online_booking_create(
     return booking
 
 
-def _by_key(key: str) -> OnlineBooking | None:
-    return (
+def _by_key(key: str, fingerprint: str) -> OnlineBooking | None:
+    """The booking made with `key`, when it was made by this very request."""
+    booking = (
         OnlineBooking.objects.select_related(
-            "appointment__therapist", "appointment__treatment_type", "appointment__option"
+            "appointment__therapist", "appointment__treatment_type", "appointment__option",
+            "submission",
         )
         .filter(idempotency_key=key)
         .first()
     )
+    if booking is not None and not secrets.compare_digest(booking.request_fingerprint, fingerprint):
+        raise KeyReused()
+    return booking
 
 
 def _create(
@@ -336,23 +415,10 @@ def _create(
     sensitive_consents: Collection[str],
     verdict: Verdict,
     idempotency_key: str | None,
+    fingerprint: str,
     now: datetime,
 ) -> OnlineBooking:
-    client = _client_for(details, now=now)
-    intake = clinical.intake_get_or_create(client=client, by=None, now=now)
-    clinical.answers_record(intake=intake, answers=dict(answers), by=None, now=now)
-    clinical.consent_give(
-        client=client, kind=ConsentKind.GENERAL, method=ConsentMethod.ELECTRONIC, by=None, now=now
-    )
-    for region in sorted(set(sensitive_consents)):
-        clinical.consent_give(
-            client=client,
-            kind=ConsentKind.SENSITIVE_AREA,
-            region=region,
-            method=ConsentMethod.ELECTRONIC,
-            by=None,
-            now=now,
-        )
+    client = _client_for(details)
     appointment = appointment_book(
         client=client,
         option=option,
@@ -368,6 +434,7 @@ def _create(
         appointment=appointment,
         manage_token=secrets.token_urlsafe(32),
         idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
         therapist_chosen=therapist is not None,
         policy_text=policy.cancellation_policy_text,
         cancellation_window_hours=int(appointment.cancellation_window.total_seconds()) // 3600,
@@ -376,8 +443,28 @@ def _create(
     )
     booking.full_clean(validate_unique=False, validate_constraints=False)
     booking.save()
+    token, token_hash = new_confirmation_token()
+    submission = OnlineSubmission(
+        booking=booking,
+        name=" ".join(details.name.split()),
+        email=details.email.strip(),
+        phone=details.phone.strip(),
+        answers={code: bool(value) for code, value in answers.items()},
+        general_consent=True,
+        sensitive_consents=sorted(set(sensitive_consents)),
+        submitted_at=now,
+        name_differs=not _same_name(details.name, client),
+        phone_differs=not _same_phone(details.phone, client),
+        token_hash=token_hash,
+        token_expires_at=appointment.ends_at,
+    )
+    submission.full_clean(validate_unique=False, validate_constraints=False)
+    submission.save()
     appointment_id = appointment.pk
-    transaction.on_commit(lambda: emails.send_booking_confirmed(appointment_id))
+    confirm_url = settings.SITE_URL + reverse("bookings:book_confirm", args=[token])
+    transaction.on_commit(
+        lambda: emails.send_booking_confirmed(appointment_id, confirm_url=confirm_url)
+    )
     return booking
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from bookings.models import WorkingHours
 from bookings.selectors.affected import affected_by_therapist_leaving
 from bookings.services.schedule import Decisions, resolve_affected
+from clinic.images import normalised_photo
 from clinic.models import Therapist
 from clinic.roles import THERAPIST
 from treatments.models import TreatmentType
@@ -77,7 +78,16 @@ def therapist_save(
     booked appointments from now on (keep, move to a colleague or another time, cancel)."""
     now = now or timezone.now()
     therapist.full_clean()
+    old_photo = ""
+    if therapist.photo and not therapist.photo._committed:  # type: ignore[attr-defined]  # FieldFile sets it; the stubs omit it
+        # A new upload: store it small and without its EXIF block (see clinic.images).
+        if therapist.pk:
+            old_photo = Therapist.objects.filter(pk=therapist.pk).values_list("photo", flat=True).first() or ""
+        therapist.photo = normalised_photo(therapist.photo)
     therapist.save()
+    if old_photo and old_photo != therapist.photo.name:
+        storage = therapist.photo.storage
+        transaction.on_commit(lambda: storage.delete(old_photo))
     affected = [] if therapist.active else affected_by_therapist_leaving(therapist, now=now)
     resolve_affected(affected, decisions or {}, reason=LEAVING_REASON, now=now)
     return therapist

@@ -34,7 +34,7 @@ from bookings.selectors.online import (
     online_booking_for_token,
     screening_verdict,
     screening_versions,
-    slots_by_day,
+    slot_week,
 )
 from bookings.services.online import (
     ClientDetails,
@@ -206,9 +206,10 @@ def slot_page_context(
     day_error = None
     if start_day is None:
         start_day, day_error = today, DAY_INVALID.format(first=today, last=horizon)
-    days = slots_by_day(option=option, therapist=therapist, start_date=start_day, days=WINDOW_DAYS, now=now)
+    days, next_day = slot_week(
+        option=option, therapist=therapist, start_date=start_day, days=WINDOW_DAYS, now=now
+    )
     last_day = start_day + timedelta(days=WINDOW_DAYS - 1)
-    next_day = next_day_with_space(option=option, therapist=therapist, after=last_day, now=now)
     if not days and next_day is None:
         next_day = next_day_with_space(option=option, therapist=therapist, after=start_day - timedelta(days=1), now=now)
         next_day = next_day if next_day and next_day > start_day else None
@@ -326,7 +327,7 @@ def step_review(request: HttpRequest) -> HttpResponse:
     alternatives = state.get("alternatives") or []
     problems: list[tuple[str, str]] = []
     if request.method == "POST":
-        form = ReviewForm(request.POST, alternatives=alternatives)
+        form = ReviewForm(request.POST, alternatives=alternatives, flow=state["flow"])
         if form.is_valid():
             start_iso = form.cleaned_data.get("start") or state["start"]
             start = _parse_start(start_iso)
@@ -341,7 +342,9 @@ def step_review(request: HttpRequest) -> HttpResponse:
                     sensitive_consents=health["sensitive"],
                     general_consent=health["general"],
                     policy_accepted=True,
-                    idempotency_key=form.cleaned_data["flow"],
+                    # The flow's own token from the session, never one sent by the browser.
+                    idempotency_key=state["flow"],
+                    requester="web",
                 )
             except ScreeningRefused as refused:
                 return _refused(request, state, refused)
@@ -361,7 +364,7 @@ def step_review(request: HttpRequest) -> HttpResponse:
                 _save(request, {"done": booking.manage_token})
                 return redirect("bookings:book_done")
     else:
-        form = ReviewForm(initial={"flow": state["flow"]}, alternatives=alternatives)
+        form = ReviewForm(initial={"flow": state["flow"]}, alternatives=alternatives, flow=state["flow"])
     taken = state.pop("taken", False)
     _save(request, state)
     policy = BookingPolicy.current()
@@ -378,6 +381,7 @@ def step_review(request: HttpRequest) -> HttpResponse:
         "taken": taken or bool(alternatives),
         "alternatives": [(iso, _parse_start(iso)) for iso in alternatives],
         "problems": problems,
+        "flow": state["flow"],
     }
     return _render(request, "review.html", "book_review", context)
 
@@ -386,7 +390,13 @@ def done(request: HttpRequest) -> HttpResponse:
     booking = online_booking_for_token(_state(request).get("done", ""))
     if booking is None:
         return redirect("bookings:book")
-    return render(request, "bookings/public/done.html", {"booking": booking, "appointment": booking.appointment})
+    # The address as typed, never the stored one: the page must not tell what the clinic
+    # holds about an address.
+    return render(
+        request,
+        "bookings/public/done.html",
+        {"booking": booking, "appointment": booking.appointment, "submission": booking.submission},
+    )
 
 
 def advice(request: HttpRequest) -> HttpResponse:

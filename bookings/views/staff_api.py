@@ -146,8 +146,14 @@ def _time(raw: str) -> dt.datetime:
         raise StaffError(400, BAD_TIME) from None
 
 
+# Refusals about who may change an appointment (bookings.selectors.visibility), not about
+# the diary: the user is not allowed, whatever the time.
+_NOT_ALLOWED = {"not_your_appointment", "no_reassigning", "not_staff"}
+
+
 def _refused(exc: ValidationError) -> Status:
-    return Status(409, {"detail": " ".join(exc.messages)})
+    status = 403 if getattr(exc, "code", None) in _NOT_ALLOWED else 409
+    return Status(status, {"detail": " ".join(exc.messages)})
 
 
 def _out(a: Appointment) -> dict:
@@ -288,6 +294,7 @@ def book(request: HttpRequest, payload: BookIn):
                 source=AppointmentSource.STAFF,
                 therapist=therapist,
                 room=room,
+                by=request.user,
             )
     except ValidationError as exc:
         return _refused(exc)
@@ -310,7 +317,8 @@ def move(request: HttpRequest, appointment_id: Id, payload: MoveIn):
             raise StaffError(400, UNKNOWN_THERAPIST)
     try:
         moved = appointment_reschedule(
-            appointment=appointment, starts_at=starts_at, therapist=therapist, by_staff=True
+            appointment=appointment, starts_at=starts_at, therapist=therapist, by_staff=True,
+            by=request.user,
         )
     except ValidationError as exc:
         return _refused(exc)
@@ -327,7 +335,8 @@ def set_status(request: HttpRequest, appointment_id: Id, payload: StatusIn):
     appointment = _appointment(appointment_id)
     try:
         changed = appointment_set_status(
-            appointment=appointment, from_status=appointment.status, to_status=payload.to_status
+            appointment=appointment, from_status=appointment.status, to_status=payload.to_status,
+            by=request.user,
         )
     except ValidationError as exc:
         return _refused(exc)
@@ -344,7 +353,8 @@ def cancel(request: HttpRequest, appointment_id: Id, payload: CancelIn):
     appointment = _appointment(appointment_id)
     try:
         cancelled = appointment_cancel(
-            appointment=appointment, reason=payload.reason, by_client=payload.by_client
+            appointment=appointment, reason=payload.reason, by_client=payload.by_client,
+            by=request.user,
         )
     except ValidationError as exc:
         return _refused(exc)

@@ -6,8 +6,10 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 
 from bookings.models import AppointmentSource, WorkingHours
+from bookings.selectors.online import screening_versions
 from bookings.services.appointments import appointment_book
 from bookings.services.plans import PlanSpec, plan_book
 
@@ -38,6 +40,48 @@ def book(client, option, starts_at, therapist=None, **kwargs):
     kwargs.setdefault("now", NOW)
     return appointment_book(
         client=client, option=option, starts_at=starts_at, therapist=therapist, **kwargs
+    )
+
+
+def treat(appointment):
+    """Mark a booked appointment as given (checked in), so its therapist counts as treating
+    the client; fixtures only, the clock rules for check-in are tested elsewhere."""
+    from bookings.models import Appointment, AppointmentStatus
+
+    Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.CHECKED_IN)
+    appointment.refresh_from_db()
+    return appointment
+
+
+def all_no(option) -> dict[str, bool]:
+    """"No" to every question the health step asks for `option`."""
+    asked = screening_versions(option.treatment_type)
+    return {v.item.code: False for v in asked["red_flags"] + asked["relevant"]}
+
+
+def walk_to_review(browser, option, slot, *, email="new@example.com", therapist="any", answers=None,
+                   name="Nia New"):
+    """Go through the public booking pages up to the review step; returns the health POST."""
+    url = lambda name, *args: reverse(f"bookings:{name}", args=args)  # noqa: E731
+    assert browser.post(url("book"), {"option": option.pk}).status_code == 302
+    assert browser.post(url("book_therapist"), {"therapist": therapist}).status_code == 302
+    response = browser.post(url("book_time"), {"start": slot.start.isoformat(), "day": slot.start.date().isoformat()})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert browser.post(url("book_details"), {"name": name, "email": email, "phone": "+1 416 555 0177"}).status_code == 302
+    answers = all_no(option) if answers is None else answers
+    data = {f"q_{code}": "yes" if yes else "no" for code, yes in answers.items()} | {"general_consent": "on"}
+    return browser.post(url("book_health"), data)
+
+
+def flow_token(browser) -> str:
+    """The flow token the review page of this browser's booking carries."""
+    page = browser.get(reverse("bookings:book_review")).content.decode()
+    return page.split('name="flow" value="', 1)[1].split('"', 1)[0]
+
+
+def confirm_review(browser, **extra):
+    return browser.post(
+        reverse("bookings:book_review"), {"flow": flow_token(browser), "policy_accepted": "on", **extra}
     )
 
 
@@ -90,6 +134,35 @@ def book_online(option, starts_at, *, therapist=None, email="ada.new@example.com
         policy_accepted=True,
         **kwargs,
     )
+def make_history(client, therapist, option, visits: int, *, unsigned: int = 0, hour: int = 10) -> list:
+    """`visits` completed appointments of `client` with `therapist`, one a day at `hour`
+    up to the day before NOW (400 or more span two calendar years), each with a session
+    note; the last `unsigned` notes are drafts."""
+    from bookings.models import Appointment, SessionNote
+
+    day = NOW.date() - timedelta(days=visits)
+    rows = []
+    for i in range(visits):
+        start = local(day + timedelta(days=i), hour)
+        rows.append(
+            Appointment(
+                client=client, therapist=therapist, treatment_type=option.treatment_type,
+                option=option, duration_minutes=60, price=option.price, source="staff",
+                status="completed", starts_at=start, ends_at=start + timedelta(hours=1),
+                buffer_ends_at=start + timedelta(minutes=70),
+            )
+        )
+    Appointment.objects.bulk_create(rows)
+    SessionNote.objects.bulk_create(
+        SessionNote(
+            appointment=a, client=client, therapist=therapist, complaint="Left buttock pain",
+            pain_before=6, pain_after=4, created_at=a.starts_at, updated_at=a.ends_at,
+            **({"status": "draft"} if i >= visits - unsigned
+               else {"status": "signed", "signed_at": a.ends_at, "signed_by": therapist.user}),
+        )
+        for i, a in enumerate(rows)
+    )
+    return rows
 
 
 def spec_for(client, therapist, option, **overrides) -> PlanSpec:

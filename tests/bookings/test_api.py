@@ -157,3 +157,29 @@ def test_slots_endpoint_query_count_does_not_grow_with_window_or_history(
             assert client.get(SLOTS, params(days=days)).status_code == 200
         with django_assert_max_num_queries(8):
             assert client.get(SLOTS, params(days=days, therapist=working_therapist.pk)).status_code == 200
+
+
+@pytest.mark.parametrize("zone", ["America/Toronto", "UTC"])
+def test_slots_json_is_byte_for_byte_what_ninja_would_serialise_from_the_schema(
+    client, rf, working_therapist, other_therapist, settings, zone
+):
+    from bookings.selectors.availability import slots_available
+    from bookings.views.api import SlotsOut, api
+
+    settings.TIME_ZONE = zone
+    add_hours(other_therapist)
+    option = TreatmentOption.objects.get(treatment_type__code="trigger-point", duration_minutes=60)
+    response = client.get(SLOTS, params(days=3))
+    assert response.status_code == 200 and response["Content-Type"] == "application/json; charset=utf-8"
+
+    raw = {
+        "timezone": zone,
+        "slots": [
+            {"start": s.start, "end": s.end,
+             "therapist": {"id": s.therapist_id, "name": s.therapist_name}}
+            for s in slots_available(option, MONDAY, 3)
+        ],
+    }
+    validated = api.create_response(rf.get(SLOTS), SlotsOut.model_validate(raw).model_dump(), status=200)
+    assert len(raw["slots"]) > 50
+    assert response.content == validated.content

@@ -89,8 +89,8 @@ def test_a_booking_answers_201_with_reference_times_therapist_and_manage_link(
     }
     assert data["start"] == "2026-11-23T09:00:00-05:00"  # the clinic's offset, as /api/slots
     assert appointment.source == "online" and appointment.client.email == "ada.new@example.com"
-    answers = ContraindicationAnswer.objects.filter(intake__client=appointment.client)
-    assert answers.count() == len(body["screening"])
+    assert booking.submission.answers == body["screening"]
+    assert not ContraindicationAnswer.objects.filter(intake__client=appointment.client).exists()
 
 
 @pytest.mark.parametrize("preference", ["omitted", None])
@@ -125,7 +125,7 @@ def test_answers_to_other_catalogue_items_are_accepted_and_stored(
     body["screening"][extra] = False
 
     assert post(client, body).status_code == 201
-    assert ContraindicationAnswer.objects.filter(item__code=extra).exists()
+    assert OnlineBooking.objects.get().submission.answers[extra] is False
 
 
 def test_a_taken_slot_answers_409_with_the_nearest_free_slots(
@@ -272,6 +272,31 @@ def test_a_repeated_idempotency_key_makes_one_booking(client, working_therapist,
 
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
+    assert Appointment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda b: b["client"].update(email="someone.else@example.com"),
+        lambda b: b["client"].update(name="Eve Stranger"),
+        lambda b: b.update(start="2026-11-23T11:00:00-05:00"),
+        lambda b: b["screening"].update({next(iter(b["screening"])): True}),
+    ],
+    ids=["email", "name", "start", "answer"],
+)
+def test_the_same_key_with_another_request_is_refused_and_reveals_nothing(
+    client, working_therapist, body, change
+):
+    first = post(client, body, **{"Idempotency-Key": "order-123"})
+    assert first.status_code == 201
+    other = json.loads(json.dumps(body))
+    change(other)
+    second = post(client, other, **{"Idempotency-Key": "order-123"})
+
+    assert second.status_code == 422, second.content
+    assert second.json()["detail"] == online.IDEMPOTENCY_KEY_REUSED
+    assert "manage" not in second.content.decode() and first.json()["reference"] not in second.content.decode()
     assert Appointment.objects.count() == 1
 
 

@@ -208,3 +208,56 @@ def test_selector_runs_a_constant_number_of_queries(
         slots_available(option, MONDAY, days, now=NOW)
     with django_assert_max_num_queries(6):
         slots_available(option, MONDAY, days, therapist=working_therapist, now=NOW)
+
+
+def _reference_week(option, therapist, start, days):
+    """What the booking page computed before `slot_week`: every slot of the window, then a
+    separate search after it."""
+    from bookings.selectors.online import next_day_with_space, unique_starts
+
+    slots = slots_available(option, start, days, therapist=therapist, now=NOW)
+    if therapist is None:
+        slots = unique_starts(slots)
+    grouped: dict = {}
+    for slot in slots:
+        grouped.setdefault(slot.start.date(), []).append(slot)
+    after = start + timedelta(days=days - 1)
+    return sorted(grouped.items()), next_day_with_space(
+        option=option, therapist=therapist, after=after, now=NOW
+    )
+
+
+def test_slot_week_shows_what_listing_every_slot_and_searching_after_it_showed(
+    option, client_person, other_client
+):
+    maya, sam, ines = make_therapist("Maya Chen"), make_therapist("Sam Okafor"), make_therapist("Ines Abara")
+    add_hours(maya, "09:00", "13:00", weekdays=[1, 2, 3])
+    add_hours(sam, "10:00", "17:00", weekdays=[1, 3, 5])
+    add_hours(ines, "12:00", "18:00", weekdays=[6])
+    Room.objects.create(name="Room 1")  # one room: therapists compete for it
+    book(client_person, option, local(MONDAY, 10), maya)
+    book(other_client, option, local(MONDAY, 11, 30), sam)
+    Closure.objects.create(date=MONDAY + timedelta(days=2), reason="Holiday")
+    TimeOff.objects.create(
+        therapist=maya, starts_at=local(MONDAY + timedelta(days=7), 0),
+        ends_at=local(MONDAY + timedelta(days=30), 0), reason="Course",
+    )
+    from bookings.selectors.online import slot_week
+
+    for therapist in (None, maya, sam, ines):
+        for start in (MONDAY - timedelta(days=3), MONDAY, MONDAY + timedelta(days=5)):
+            got = slot_week(option=option, therapist=therapist, start_date=start, days=7, now=NOW)
+            assert got == _reference_week(option, therapist, start, 7), (therapist, start)
+    # Maya away for three weeks: the next day with space lies past the loaded diary.
+    shown, next_day = slot_week(option=option, therapist=maya, start_date=MONDAY + timedelta(days=7), days=7, now=NOW)
+    assert shown == [] and next_day == MONDAY + timedelta(days=30)
+
+
+def test_slot_week_for_any_therapist_loads_one_diary(option, django_assert_max_num_queries):
+    from bookings.selectors.online import slot_week
+
+    for n in range(3):
+        add_hours(make_therapist(f"Therapist {n}"), "09:00", "17:00", weekdays=[1, 2, 3, 4, 5])
+    with django_assert_max_num_queries(6):
+        shown, next_day = slot_week(option=option, therapist=None, start_date=MONDAY, days=7, now=NOW)
+    assert len(shown) == 5 and next_day == MONDAY + timedelta(days=7)

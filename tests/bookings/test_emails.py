@@ -63,7 +63,7 @@ def test_emails_and_calendar_files_contain_no_health_information(
     with django_capture_on_commit_callbacks(execute=True):
         booking = create(option_60, local(MONDAY, 10), answers=answers)
     client = booking.appointment.client
-    intake = client.health_intake
+    intake = clinical.intake_get_or_create(client=client, by=None)
     clinical.intake_update(intake=intake, by=None, medications=SENTINEL, allergies=SENTINEL)
     clinical.answer_record(intake=intake, item="ci-anticoagulant", answer=True, detail=SENTINEL, by=None)
     with django_capture_on_commit_callbacks(execute=True):

@@ -58,7 +58,7 @@ def counts():
     return snapshot
 
 
-def test_new_client_books_and_the_intake_answers_and_consents_are_recorded(
+def test_new_client_books_and_the_answers_wait_with_the_booking_until_confirmed(
     working_therapist, option_60, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -66,29 +66,32 @@ def test_new_client_books_and_the_intake_answers_and_consents_are_recorded(
     appointment = booking.appointment
     assert appointment.source == "online" and appointment.therapist == working_therapist
     assert appointment.client.email == ADA.email and appointment.client.first_name == "Ada"
-    answers = dict(ContraindicationAnswer.objects.filter(intake__client=appointment.client).values_list("item__code", "answer"))
-    assert answers["rf-saddle-numbness"] == "no" and len(answers) == len(all_no(option_60))
-    consent = Consent.objects.get(intake__client=appointment.client)
-    assert (consent.kind, consent.method) == ("general", "electronic")
+    assert not ContraindicationAnswer.objects.filter(intake__client=appointment.client).exists()
+    assert not Consent.objects.filter(intake__client=appointment.client).exists()
+    submission = booking.submission
+    assert submission.answers["rf-saddle-numbness"] is False
+    assert len(submission.answers) == len(all_no(option_60)) and submission.general_consent
+    assert not submission.details_differ and not submission.is_confirmed
     assert len(booking.manage_token) >= 40
     assert booking.manage_url.endswith(f"/manage/{booking.manage_token}/")
     assert booking.policy_text == BookingPolicy.current().cancellation_policy_text
     assert booking.cancellation_window_hours == 24
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [ADA.email]
+    assert "/book/confirm/" in mail.outbox[0].body
 
 
-def test_returning_client_is_matched_by_email_ignoring_case_and_only_a_blank_phone_is_filled(
+def test_returning_client_is_matched_by_email_ignoring_case_and_the_record_is_not_changed(
     working_therapist, option_60
 ):
-    known = make_client("Grace", "Known", email="Grace@Example.com", phone="")
+    known = make_client("Grace", "Known", email="Grace@Example.com", phone="+1 416 555 0100")
     details = ClientDetails(name="Someone Else", email="grace@example.COM", phone="+1 416 555 0111")
     booking = create(option_60, local(MONDAY, 10), details=details)
     known.refresh_from_db()
     assert booking.appointment.client == known
-    assert (known.first_name, known.phone) == ("Grace", "+1 416 555 0111")
-    create(option_60, local(MONDAY, 12), details=ClientDetails("G", "grace@example.com", "+1 999 555 0000"))
-    known.refresh_from_db()
-    assert known.phone == "+1 416 555 0111"
+    assert (known.first_name, known.last_name, known.phone) == ("Grace", "Known", "+1 416 555 0100")
+    assert booking.submission.name_differs and booking.submission.phone_differs
+    same = create(option_60, local(MONDAY, 12), details=ClientDetails("grace  KNOWN", "grace@example.com", "(416) 555-0100"))
+    assert not same.submission.name_differs and not same.submission.phone_differs
     assert Client.objects.filter(email__iexact="grace@example.com").count() == 1
 
 
@@ -154,7 +157,7 @@ def test_gluteal_treatment_needs_sensitive_area_consent(working_therapist):
         create(option, local(MONDAY, 10), sensitive_consents=[])
     assert online.SENSITIVE_CONSENT_REQUIRED in error.value.message_dict["consents"]
     booking = create(option, local(MONDAY, 10), sensitive_consents=["gluteal"])
-    assert Consent.objects.filter(intake__client=booking.appointment.client, kind="sensitive-area", region="gluteal").exists()
+    assert booking.submission.sensitive_consents == ["gluteal"]
 
 
 def test_each_bad_field_is_named(working_therapist, option_60, counts):

@@ -16,8 +16,7 @@ from bookings.selectors.availability import slots_available
 from bookings.services.online import EMAIL_INVALID, PHONE_INVALID, POLICY_REQUIRED
 from bookings.views.public import BOT_REFUSED
 from clinic.models import Client
-from tests.bookings.conftest import add_hours
-from tests.bookings.test_online_booking import all_no
+from tests.bookings.conftest import add_hours, all_no, confirm_review, flow_token, walk_to_review
 from tests.conftest import make_client
 from treatments.models import HealthIntake
 
@@ -44,20 +43,8 @@ def url(name, *args):
     return reverse(f"bookings:{name}", args=args)
 
 
-def walk_to_review(browser, option, slot, *, email="new@example.com", therapist="any", answers=None):
-    assert browser.post(url("book"), {"option": option.pk}).status_code == 302
-    assert browser.post(url("book_therapist"), {"therapist": therapist}).status_code == 302
-    response = browser.post(url("book_time"), {"start": slot.start.isoformat(), "day": slot.start.date().isoformat()})
-    assert response.status_code == 302, response.content.decode()[:2000]
-    assert browser.post(url("book_details"), {"name": "Nia New", "email": email, "phone": "+1 416 555 0177"}).status_code == 302
-    answers = all_no(option) if answers is None else answers
-    data = {f"q_{code}": "yes" if yes else "no" for code, yes in answers.items()} | {"general_consent": "on"}
-    return browser.post(url("book_health"), data)
-
-
 def confirm(browser, **extra):
-    flow = browser.session["online_booking"]["flow"]
-    return browser.post(url("book_review"), {"flow": flow, "policy_accepted": "on", **extra})
+    return confirm_review(browser, **extra)
 
 
 def test_a_client_books_through_every_step(first_slot, option_60, mailoutbox, django_capture_on_commit_callbacks):
@@ -162,7 +149,7 @@ def test_second_client_on_the_same_slot_sees_just_taken_with_alternatives_and_ke
 def test_double_submitted_confirmation_makes_one_booking(first_slot, option_60):
     browser = Browser()
     walk_to_review(browser, option_60, first_slot)
-    flow = browser.session["online_booking"]["flow"]
+    flow = flow_token(browser)
     confirm(browser)
     browser.post(url("book_review"), {"flow": flow, "policy_accepted": "on"})
     # A replay of the same form from another tab (same flow key) is also one booking.
@@ -170,6 +157,23 @@ def test_double_submitted_confirmation_makes_one_booking(first_slot, option_60):
     walk_to_review(other, option_60, slots_available(option_60, timezone.localdate(), 14)[-1])
     other.post(url("book_review"), {"flow": flow, "policy_accepted": "on"})
     assert Appointment.objects.count() == 1 and OnlineBooking.objects.count() == 1
+
+
+def test_another_flows_token_is_refused_and_never_answered_with_its_booking(first_slot, option_60):
+    victim = Browser()
+    walk_to_review(victim, option_60, first_slot)
+    victim_flow = flow_token(victim)
+    assert confirm(victim).url == url("book_done")
+    attacker = Browser()
+    walk_to_review(attacker, option_60, slots_available(option_60, timezone.localdate(), 14)[-1])
+    page = attacker.post(url("book_review"), {"flow": victim_flow, "policy_accepted": "on"})
+    assert page.status_code == 200 and "out of date" in page.content.decode()
+    booking = OnlineBooking.objects.get()
+    assert booking.manage_token not in page.content.decode()
+    assert attacker.get(url("book_done")).status_code == 302  # nothing to show
+    assert flow_token(attacker) != victim_flow
+    assert confirm(attacker).url == url("book_done")
+    assert OnlineBooking.objects.count() == 2
 
 
 def test_unknown_manage_token_is_a_404_page(db):

@@ -3,7 +3,7 @@
 import pytest
 
 from bookings.selectors import visibility
-from tests.bookings.conftest import MONDAY, book, local
+from tests.bookings.conftest import MONDAY, book, local, treat
 from treatments import selectors as treatment_selectors
 from treatments import services
 from treatments.models import HealthIntake
@@ -11,7 +11,7 @@ from treatments.models import HealthIntake
 
 @pytest.fixture
 def intakes(client_person, other_client, working_therapist, option_60):
-    book(client_person, option_60, local(MONDAY, 10), therapist=working_therapist)
+    treat(book(client_person, option_60, local(MONDAY, 10), therapist=working_therapist))
     by = working_therapist.user
     return (
         services.intake_get_or_create(client=client_person, by=by),

@@ -15,6 +15,7 @@ from bookings.models import AppointmentStatus
 from bookings.selectors.availability import slots_available
 from bookings.views.feeds import therapist_feed
 from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
+from tests.conftest import text_of
 from treatments.models import ContraindicationItem, HealthIntake
 from treatments.services import answer_record, intake_get_or_create
 
@@ -137,7 +138,7 @@ def test_csv_export_follows_the_changelist_filters_in_local_time(
     response = client.get(
         reverse("admin:bookings_appointment_export"), {"therapist__id__exact": appointment.therapist_id}
     )
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(text_of(response))))
     assert response["Content-Type"].startswith("text/csv")
     assert len(rows) == 2
     assert rows[1][:6] == ["2026-11-23", "10:00", "11:00", "Ada Lovelace", "ada@example.com", "+1 416 555 0100"]
@@ -149,7 +150,7 @@ def test_csv_export_keeps_formula_like_names_as_text(client, front_desk, working
     book(make_client("=HYPERLINK(1)", "X"), option_60, local(MONDAY, 10), therapist=working_therapist)
     client.force_login(front_desk)
     response = client.get(reverse("admin:bookings_appointment_export"))
-    assert "'=HYPERLINK(1) X" in response.content.decode()
+    assert "'=HYPERLINK(1) X" in text_of(response)
 
 
 def test_csv_export_with_bad_filters_redirects_with_a_message(client, front_desk):
@@ -215,7 +216,7 @@ def test_front_desk_sees_schedule_and_contact_data_but_no_clinical_text(
         "csv": client.get(reverse("admin:bookings_appointment_export")),
     }
     for name, response in pages.items():
-        body = response.content.decode()
+        body = text_of(response)
         assert response.status_code == 200, name
         assert clinical_sentinel not in body, name
         assert "Lovelace" in body, name

@@ -20,3 +20,47 @@ def test_bootstrap_is_served_from_the_installed_package_not_a_cdn(client):
     page = client.get("/").text
     assert "/static/bootstrap/css/bootstrap.min.css" in page
     assert "cdn" not in page.lower()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/treatments/"])
+def test_public_pages_are_served_from_the_cache_without_queries(client, url, django_assert_num_queries):
+    first = client.get(url)
+    with django_assert_num_queries(0):
+        second = client.get(url)
+    assert second.status_code == 200 and second.content == first.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/treatments/"])
+def test_editing_the_catalogue_shows_on_the_cached_pages_once_committed(
+    client, url, django_capture_on_commit_callbacks
+):
+    from treatments.models import TreatmentOption, TreatmentType
+
+    assert "Trigger point therapy" in client.get(url).text
+    treatment = TreatmentType.objects.get(code="trigger-point")
+    with django_capture_on_commit_callbacks(execute=True):
+        treatment.name = "Trigger point release"
+        treatment.save()
+    page = client.get(url).text
+    assert "Trigger point release" in page and "Trigger point therapy" not in page
+
+    option = TreatmentOption.objects.get(treatment_type=treatment, duration_minutes=60)
+    with django_capture_on_commit_callbacks(execute=True):
+        option.price = "137.50"
+        option.save()
+    assert "$137.50" in client.get(url).text
+    with django_capture_on_commit_callbacks(execute=True):
+        option.delete()
+    assert "$137.50" not in client.get(url).text
+
+
+@pytest.mark.django_db
+def test_an_edit_not_yet_committed_leaves_the_cached_page(client, django_capture_on_commit_callbacks):
+    from treatments.models import TreatmentType
+
+    client.get("/")
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        TreatmentType.objects.filter(code="trigger-point").first().save()
+    assert len(pending) == 1  # the new generation starts only on commit

@@ -27,14 +27,14 @@ CLINICAL = [
 
 @pytest.fixture
 def treats(therapist, intake):
-    """The therapist has an appointment with the intake's client: only a treating therapist
+    """The therapist has treated the intake's client: only a treating therapist
     may read or change a health record (bookings' visibility rule)."""
-    from tests.bookings.conftest import MONDAY, add_hours, book, local
+    from tests.bookings.conftest import MONDAY, add_hours, book, local, treat
     from treatments.models import TreatmentOption
 
     add_hours(therapist)
     option = TreatmentOption.objects.get(treatment_type__code="deep-tissue", duration_minutes=60)
-    return book(intake.client, option, local(MONDAY, 10), therapist=therapist)
+    return treat(book(intake.client, option, local(MONDAY, 10), therapist=therapist))
 
 
 def url(model: str, view: str = "changelist", *args) -> str:

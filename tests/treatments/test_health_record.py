@@ -316,3 +316,87 @@ def test_staff_without_clinical_roles_can_still_be_named(client_person):
     user = make_staff(None)
     services.intake_get_or_create(client=client_person, by=user)
     assert history(client_person)[0].changed_by == user
+
+
+def _answers_and_history(client, intake) -> tuple[list[tuple], list[tuple]]:
+    """Answers and their history, with row ids replaced by item codes so two clients'
+    records can be compared."""
+    answers = {
+        a.pk: a
+        for a in ContraindicationAnswer.objects.filter(intake=intake).select_related("item")
+    }
+    rows = sorted(
+        (a.item.code, a.version_id, a.answer, a.detail, a.answered_at, a.recorded_by_id)
+        for a in answers.values()
+    )
+    changes = [
+        (answers[c.record_id].item.code, c.kind, c.changes, c.changed_at, c.changed_by_id)
+        for c in history(client)
+        if c.record_type == "treatments.contraindicationanswer"
+    ]
+    return rows, changes
+
+
+@pytest.mark.django_db
+def test_answers_in_bulk_leave_the_same_rows_versions_and_history_as_one_by_one(
+    client_person, other_client, therapist, manager
+):
+    one = services.intake_get_or_create(client=client_person, by=None, now=NOW)
+    bulk = services.intake_get_or_create(client=other_client, by=None, now=NOW)
+    first = {"ci-anticoagulant": (True, "apixaban"), "ci-fever": False, "ci-wound": "no"}
+    # Changed, unchanged, re-asked under a new version, and new answers.
+    second = {
+        "ci-anticoagulant": (False, ""),
+        "ci-fever": False,
+        "ci-wound": ("yes", "left shin"),
+        "rf-bladder": False,
+        "ci-pregnancy": True,
+    }
+
+    def one_by_one(answers, now):
+        for code, value in answers.items():
+            answer, detail = value if isinstance(value, tuple) else (value, "")
+            services.answer_record(
+                intake=one, item=code, answer=answer, detail=detail, by=therapist.user, now=now
+            )
+
+    one_by_one(first, NOW)
+    services.answers_record(intake=bulk, answers=first, by=therapist.user, now=NOW)
+    services.catalogue_item_revise(
+        item=ContraindicationItem.objects.get(code="ci-fever"), by=manager, wording="Fever today"
+    )
+    later = NOW + dt.timedelta(days=3)
+    one_by_one(second, later)
+    services.answers_record(intake=bulk, answers=second, by=therapist.user, now=later)
+
+    expected = _answers_and_history(client_person, one)
+    assert _answers_and_history(other_client, bulk) == expected
+    # Three created; then three changed (the fever answer only in its version), two created.
+    assert [kind for _, kind, *_ in expected[1]] == ["created"] * 3 + ["changed"] * 3 + ["created"] * 2
+
+
+@pytest.mark.django_db
+def test_answers_in_bulk_write_nothing_when_one_code_is_unknown(intake, therapist):
+    with pytest.raises(ValidationError) as caught:
+        services.answers_record(
+            intake=intake, answers={"ci-fever": True, "ci-nonsense": True}, by=therapist.user
+        )
+    assert caught.value.params == {"code": "ci-nonsense"}
+    assert not ContraindicationAnswer.objects.filter(intake=intake).exists()
+
+
+@pytest.mark.django_db
+def test_answers_in_bulk_take_a_constant_number_of_queries(
+    intake, therapist, django_assert_max_num_queries
+):
+    codes = list(ContraindicationItem.objects.values_list("code", flat=True))
+    assert len(codes) > 30
+    with django_assert_max_num_queries(6):
+        services.answers_record(
+            intake=intake, answers=dict.fromkeys(codes, False), by=therapist.user, now=NOW
+        )
+    with django_assert_max_num_queries(7):
+        services.answers_record(
+            intake=intake, answers=dict.fromkeys(codes, True), by=therapist.user, now=NOW
+        )
+    assert ContraindicationAnswer.objects.filter(intake=intake, answer="yes").count() == len(codes)

@@ -51,7 +51,7 @@ def record_windows(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookings", "0015_access_download")]
+    dependencies = [("bookings", "0017_care_follows_treatment_and_break_the_glass")]
 
     operations = [
         migrations.AddField(
