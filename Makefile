@@ -39,7 +39,8 @@ browser:
 demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
-	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "Web server on http://127.0.0.1:8000/ and a worker (emails, upkeep); Ctrl-C stops both."
+	$(DEMO_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 
 test: install-dev browser
 	$(BIN)/pytest -q

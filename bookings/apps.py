@@ -4,10 +4,11 @@ from django.db.models.signals import post_migrate
 
 
 def _grant_roles(sender, using="default", **kwargs) -> None:
-    from bookings.roles import ROLE_PERMISSIONS
+    from bookings.roles import JOB_ROLE_PERMISSIONS, ROLE_PERMISSIONS
     from clinic.roles import grant
 
     grant(sender.label, ROLE_PERMISSIONS, using=using)
+    grant("django_tasks_database", JOB_ROLE_PERMISSIONS, using=using)
 
 
 class BookingsConfig(AppConfig):
@@ -16,12 +17,6 @@ class BookingsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_grant_roles, sender=self, dispatch_uid="bookings_roles")
-        # Health records live in treatments, which cannot see appointments: hand it the
-        # one visibility rule (managers all; therapists the clients they treat).
-        from bookings.selectors.visibility import clinical_scope
-        from treatments.selectors import register_clinical_scope
-
-        register_clinical_scope(clinical_scope)
 
 
 class ClinicAdminConfig(admin_apps.AdminConfig):

@@ -1,14 +1,19 @@
-"""Client emails about an appointment, each with an .ics calendar file.
+"""Every email to a client: one function per event, each building the message and queueing
+it (`bookings.services.mail`, the only sender) in the transaction of the event.
 
-One function builds and sends every kind (confirmed, moved, cancelled, reminder), so
-reminders reuse it. Privacy: the email and the calendar file say what, when and where,
+Appointment emails share one builder (confirmed, moved, cancelled, reminder), each with an
+.ics calendar file. Privacy: the email and the calendar file say what, when and where,
 never why. No screening answer, finding, condition or note goes into either; the only
 health-related sentence is the generic request to bring a doctor's note when the booking
 needs clearance, which names no condition.
+
+Each event has a key naming it, unique among all emails: an event queued twice is sent once.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.conf import settings
@@ -19,8 +24,10 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from bookings.models import Appointment, BookingPolicy
+from bookings.models import Appointment, BookingPolicy, EmailDelivery
 from bookings.selectors.plans import due_for_appointment
+from bookings.services.mail import email_queue
+from clinic.models import Client
 
 KINDS = {
     "confirmed": "Your appointment is booked",
@@ -114,13 +121,18 @@ def build_client_email(kind: str, appointment: Appointment, *, manage_url: str |
     return message
 
 
-def send_client_email(kind: str, appointment: Appointment, *, manage_url: str | None = None,
-                      confirm_url: str | None = None) -> bool:
-    """Build and send one client email; False when the client has no email address."""
+def _appointment_email(
+    kind: str,
+    appointment: Appointment,
+    *,
+    key: str,
+    manage_url: str | None = None,
+    confirm_url: str | None = None,
+) -> EmailDelivery | None:
     if not appointment.client.email:
-        return False
-    build_client_email(kind, appointment, manage_url=manage_url, confirm_url=confirm_url).send()
-    return True
+        return None
+    message = build_client_email(kind, appointment, manage_url=manage_url, confirm_url=confirm_url)
+    return email_queue(message=message, key=key, kind=kind, appointment_id=appointment.pk)
 
 
 def manage_url_for(appointment: Appointment) -> str | None:
@@ -131,31 +143,73 @@ def manage_url_for(appointment: Appointment) -> str | None:
         return None
 
 
-def _send_for(kind: str, appointment_id: int, *, confirm_url: str | None = None) -> bool:
-    appointment = Appointment.objects.select_related(
-        "client", "therapist", "treatment_type", "online_booking"
-    ).get(pk=appointment_id)
-    manage_url = manage_url_for(appointment) if kind != "cancelled" else None
-    return send_client_email(kind, appointment, manage_url=manage_url, confirm_url=confirm_url)
+def email_booked(
+    appointment: Appointment, *, manage_url: str | None = None, confirm_url: str | None = None
+) -> EmailDelivery | None:
+    """The confirmation of a new booking (with the link that confirms what was submitted
+    online, `bookings.services.submissions`); None when the client has no email address."""
+    return _appointment_email(
+        "confirmed", appointment, key=f"confirmed:{appointment.public_id}",
+        manage_url=manage_url, confirm_url=confirm_url,
+    )
 
 
-# One function per event, each the only place that event's email is sent from (the
-# services call them on commit), so delivery can be rerouted in one place.
+def email_moved(appointment: Appointment, *, manage_url: str | None = None) -> EmailDelivery | None:
+    # Every move is its own event (moving back and forth must tell the client each time).
+    return _appointment_email(
+        "moved", appointment, key=f"moved:{appointment.public_id}:{uuid.uuid4().hex}",
+        manage_url=manage_url,
+    )
 
 
-def send_booking_confirmed(appointment_id: int, *, confirm_url: str | None = None) -> bool:
-    """The client's confirmation of a new booking, with its calendar file (and the link
-    that confirms the details given with it, `confirm_url`)."""
-    return _send_for("confirmed", appointment_id, confirm_url=confirm_url)
+def email_cancelled(appointment: Appointment) -> EmailDelivery | None:
+    # A cancellation is final, so there is one per appointment.
+    return _appointment_email("cancelled", appointment, key=f"cancelled:{appointment.public_id}")
 
 
-def send_appointment_moved(appointment_id: int) -> bool:
-    """Tell the client their appointment moved (online or by the clinic), with the
-    updated calendar file."""
-    return _send_for("moved", appointment_id)
+def email_reminder(appointment: Appointment, *, manage_url: str | None = None) -> EmailDelivery | None:
+    key = f"reminder:{appointment.public_id}:{appointment.starts_at.isoformat()}"
+    return _appointment_email("reminder", appointment, key=key, manage_url=manage_url)
 
 
-def send_appointment_cancelled(appointment_id: int) -> bool:
-    """Tell the client their appointment is cancelled (by them or by the clinic), with a
-    calendar cancellation."""
-    return _send_for("cancelled", appointment_id)
+def email_portal_link(
+    *, client: Client, token: str, token_hash: str, minutes: int
+) -> EmailDelivery:
+    """The one-time portal sign-in link. Only the link and its lifetime: no appointments and
+    nothing about health, since email is read on shared screens and kept by mail providers."""
+    url = settings.SITE_URL + reverse("bookings:portal_sign_in", args=[token])
+    body = render_to_string(
+        "bookings/portal/email_link.txt",
+        {
+            "first_name": client.first_name,
+            "url": url,
+            "minutes": minutes,
+            "clinic_name": settings.CLINIC_NAME,
+            "clinic_phone": settings.CLINIC_PHONE,
+        },
+    )
+    message = EmailMultiAlternatives(
+        subject=f"{settings.CLINIC_NAME}: Your sign-in link",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[client.email],
+    )
+    return email_queue(message=message, key=f"portal-link:{token_hash}", kind="portal_link")
+
+
+def email_home_care(
+    *, client: Client, sheets: Sequence, assignment_ids: Sequence[int], appointment_id: int | None
+) -> EmailDelivery:
+    """Home-care sheets given at a session: the sheets only, no note text, no findings."""
+    body = render_to_string(
+        "bookings/notes/home_care_email.txt",
+        {"client_first_name": client.first_name, "sheets": sheets, "clinic_name": settings.CLINIC_NAME},
+    )
+    message = EmailMultiAlternatives(
+        subject=f"Your home-care exercises from {settings.CLINIC_NAME}",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[client.email],
+    )
+    key = "home-care:" + ",".join(str(pk) for pk in sorted(assignment_ids))
+    return email_queue(message=message, key=key, kind="home_care", appointment_id=appointment_id)

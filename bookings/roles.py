@@ -4,7 +4,7 @@ SCHEDULE = ("appointment", "workinghours", "timeoff", "closure", "bookingpolicy"
 # Session notes and their parts: therapists chart, managers see all; the front desk nothing.
 NOTES = ("sessionnote", "notechecklistitem", "bodymapentry", "notereferral", "homecareassignment")
 
-# Filled by each capability as its models land: {role: {model_name: (actions...)}}.
+# {role: {model_name: (actions...)}}, granted to the role groups after every migrate.
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     FRONT_DESK: {
         "appointment": (V, A, C),
@@ -32,6 +32,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 ROLE_PERMISSIONS[MANAGER]["onlinebooking"] = (V, A, C, D)  # online bookings: manager only
+# Client emails: the front desk sees them on the appointment and resends failed ones; the
+# manager also watches the queue (the upkeep schedule and the backend's job rows).
+ROLE_PERMISSIONS[FRONT_DESK]["emaildelivery"] = (V, C)
+ROLE_PERMISSIONS[MANAGER]["emaildelivery"] = (V, A, C, D)
+ROLE_PERMISSIONS[MANAGER]["upkeepjob"] = (V, A, C, D)
+# The task backend's own rows (app label django_tasks_database), read-only, for the manager.
+JOB_ROLE_PERMISSIONS = {MANAGER: {"dbtaskresult": (V,)}}
 # What was submitted online holds health answers: read-only, narrowed by the visibility rule.
 ROLE_PERMISSIONS[THERAPIST]["onlinesubmission"] = (V,)
 ROLE_PERMISSIONS[MANAGER]["onlinesubmission"] = (V, A, C, D)

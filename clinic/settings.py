@@ -15,6 +15,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import xstatic.pkg.bootstrap as _xbootstrap
+from csp.constants import NONCE, NONE, SELF
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CLINIC_VAR_DIR", BASE_DIR / "var"))
 
@@ -199,7 +202,10 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks",
+    "django_tasks_db",
     "axes",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -211,6 +217,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "clinic.middleware.NoStoreByDefaultMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "clinic.sessions.SessionRenewalMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -291,19 +299,19 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 # with a TOTP code or a recovery code as well as their password. On in production; the demo
 # and the test suite turn it off unless asked.
 STAFF_MFA_REQUIRED = _env_bool("STAFF_MFA_REQUIRED", not (DEBUG or TESTING))
+# The back office lists and removes authenticators but never shows their secrets or QR
+# codes: whoever could read them could sign in as that person.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "clinic" / "static"]
-try:
-    import xstatic.pkg.bootstrap as _xbootstrap
-
+STATICFILES_DIRS: list[Path | tuple[str, str]] = [
+    BASE_DIR / "clinic" / "static",
     # Bootstrap comes from the installed XStatic package, never from a CDN.
-    STATICFILES_DIRS.append(("bootstrap", _xbootstrap.BASE_DIR))
-except ImportError:  # pragma: no cover - the package is a declared dependency
-    pass
+    ("bootstrap", _xbootstrap.BASE_DIR),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -339,6 +347,26 @@ if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# --- Content-Security-Policy (django-csp) ------------------------------------------------
+# Scripts and styles come only from our own static files: no inline code and no style=""
+# attributes anywhere, so an injected <script> or style does nothing. A page that must
+# build a style sheet (the diary's block positions) marks its <style> with the request's
+# nonce. data: images are Bootstrap's built-in icons and the blank favicon.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # --- The clinic itself -----------------------------------------------------------------
 CLINIC_NAME = os.environ.get("CLINIC_NAME", "Riverside Sciatica & Hip Clinic")
 # The name authenticator apps show next to a staff member's code.
@@ -366,11 +394,41 @@ BREAK_GLASS_MINUTES = _env_int("BREAK_GLASS_MINUTES", 60)
 # Therapists' private calendar feeds show client initials unless this is on.
 CALENDAR_FEED_FULL_NAMES = _env_bool("CALENDAR_FEED_FULL_NAMES", False)
 
+# --- Background work (README: "Background work") -----------------------------------------
+# Jobs are rows in the application's own database, inserted in the transaction of the change
+# that causes them; `manage.py run_worker` runs them and the upkeep schedule.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A failed email is tried this many times in all, waiting EMAIL_RETRY_SECONDS, then 4x as
+# long after each failure (1 min, 4, 16, 64, 256: about six hours); then staff see it.
+EMAIL_MAX_ATTEMPTS = _env_int("EMAIL_MAX_ATTEMPTS", 6)
+EMAIL_RETRY_SECONDS = _env_int("EMAIL_RETRY_SECONDS", 60)
+# Seconds an SMTP connection may hang before the attempt counts as failed.
+EMAIL_TIMEOUT = _env_int("EMAIL_TIMEOUT", 30)
+# A job that has been running this long belongs to a dead worker: its email is queued again.
+TASK_LOST_AFTER_SECONDS = _env_int("TASK_LOST_AFTER_SECONDS", 600)
+# How often each worker checks the upkeep schedule, and how often the lost-job sweep runs.
+UPKEEP_TICK_SECONDS = _env_int("UPKEEP_TICK_SECONDS", 30)
+EMAIL_SWEEP_SECONDS = _env_int("EMAIL_SWEEP_SECONDS", 60)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Secret links (manage, portal sign-in, feeds) never reach a log in their URL.
+    "filters": {"redact_tokens": {"()": "clinic.logredact.RedactTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own console handlers would print request paths unfiltered: everything
+        # goes through the root handler above instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }

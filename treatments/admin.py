@@ -12,7 +12,6 @@ from treatments.models import (
     TreatmentOption,
     TreatmentType,
 )
-from treatments.selectors import clinical_scope
 
 
 class TreatmentOptionInline(admin.TabularInline):
@@ -70,18 +69,10 @@ class OfferedTreatmentInline(admin.TabularInline):
 
 # --- Clinical safety ---------------------------------------------------------------------
 # Every write goes through treatments.services, so the admin can neither edit a catalogue
-# version in place nor change a health record without leaving history. Clinical querysets
-# all pass through selectors.clinical_scope, the one seam for row-level scoping.
-# The health-record admins below are registered by `bookings.admin.clients`, which adds
-# the access log (a `bookings` model) to them.
-
-
-class ClinicalScopeMixin:
-    client_lookup = "client"
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return clinical_scope(qs, request.user, client_lookup=self.client_lookup)
+# version in place nor change a health record without leaving history.
+# The health-record admins below are registered by `bookings.admin.clients`, which scopes
+# them with the visibility rule (who treats whom is known from appointments) and adds the
+# access log; both live in `bookings`.
 
 
 class ContraindicationVersionInline(admin.TabularInline):
@@ -173,7 +164,7 @@ class ConsentInline(admin.TabularInline):
     readonly_fields = ["recorded_by"]
 
 
-class HealthIntakeAdmin(ClinicalScopeMixin, admin.ModelAdmin):
+class HealthIntakeAdmin(admin.ModelAdmin):
     list_display = ["client", "last_reviewed_at", "created_at"]
     list_select_related = ["client"]
     search_fields = ["client__first_name", "client__last_name", "client__email"]
@@ -241,10 +232,9 @@ class HealthIntakeAdmin(ClinicalScopeMixin, admin.ModelAdmin):
             services.intake_mark_reviewed(intake=intake, by=request.user)
 
 
-class ConsentAdmin(ClinicalScopeMixin, admin.ModelAdmin):
+class ConsentAdmin(admin.ModelAdmin):
     """Consents are added on the health intake; here they are listed and withdrawn."""
 
-    client_lookup = "intake__client"
     list_display = ["client", "kind", "region", "method", "given_at", "expires_at", "withdrawn_at"]
     list_filter = ["kind", "region", "method"]
     list_select_related = ["intake__client"]
@@ -267,7 +257,7 @@ class ConsentAdmin(ClinicalScopeMixin, admin.ModelAdmin):
             services.consent_withdraw(consent=consent, by=request.user)
 
 
-class MedicalClearanceAdmin(ClinicalScopeMixin, admin.ModelAdmin):
+class MedicalClearanceAdmin(admin.ModelAdmin):
     list_display = ["client", "given_by", "given_on", "expires_on", "recorded_at"]
     list_select_related = ["client"]
     search_fields = ["client__first_name", "client__last_name", "given_by"]
@@ -295,7 +285,7 @@ class MedicalClearanceAdmin(ClinicalScopeMixin, admin.ModelAdmin):
         pass
 
 
-class HealthRecordChangeAdmin(ClinicalScopeMixin, admin.ModelAdmin):
+class HealthRecordChangeAdmin(admin.ModelAdmin):
     """Read-only history of health-record changes (old and new values on the detail page)."""
 
     list_display = ["changed_at", "changed_by", "client", "record_type", "kind"]

@@ -1,15 +1,12 @@
-"""Forms for clinical safety: the catalogue editor (used by the admin) and a yes/no
-screening form any page can build from the current catalogue."""
+"""Forms for clinical safety used by the admin: the catalogue editor and the consent
+inline."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from treatments.models import ContraindicationItem, ContraindicationVersion
-from treatments.screening import CatalogueEntry
 from treatments.services import VERSION_FIELDS, VERSION_M2M
 
 CONSENT_ONLY_WITHDRAWAL = (
@@ -71,21 +68,3 @@ class ConsentInlineFormSet(forms.BaseInlineFormSet):
                 form.add_error(None, CONSENT_ONLY_WITHDRAWAL)
             elif form.initial.get("withdrawn_at") is not None:
                 form.add_error("withdrawn_at", CONSENT_WITHDRAWAL_FINAL)
-
-
-YES_NO = [("yes", "Yes"), ("no", "No")]
-
-
-class ScreeningAnswersForm(forms.Form):
-    """One required yes/no question per catalogue entry, labelled with the client's
-    question. Red flags must be answered explicitly: people do not volunteer them."""
-
-    def __init__(self, *args, catalogue: Iterable[CatalogueEntry], **kwargs):
-        super().__init__(*args, **kwargs)
-        for entry in catalogue:
-            self.fields[entry.code] = forms.ChoiceField(
-                label=entry.question, choices=YES_NO, widget=forms.RadioSelect, required=True
-            )
-
-    def answers(self) -> dict[str, str]:
-        return dict(self.cleaned_data)

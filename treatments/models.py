@@ -326,14 +326,6 @@ class AnswerValue(models.TextChoices):
     NOT_ASKED = "not-asked", "Not asked"
 
 
-class HealthIntakeQuerySet(models.QuerySet):
-    def visible_to(self, user) -> HealthIntakeQuerySet:
-        # Row-level scoping seam: see treatments.selectors.clinical_scope.
-        from treatments.selectors import clinical_scope
-
-        return clinical_scope(self, user, client_lookup="client")
-
-
 class HealthIntake(models.Model):
     """A client's health record: answers, medications, pregnancy, allergies, preferences.
 
@@ -361,7 +353,6 @@ class HealthIntake(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    objects = HealthIntakeQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -8,7 +8,6 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from clinic.models import Client, Therapist
-from clinic.roles import is_manager
 from treatments.models import (
     Consent,
     ContraindicationAnswer,
@@ -125,30 +124,3 @@ def screen_client(
 ) -> Verdict:
     """Screen a client for a treatment with everything on record."""
     return screening_context_for(client, now=now).screen(treatment_type, sites)
-
-
-ScopeRule = Callable[..., QuerySet]
-_scope_rule: ScopeRule | None = None
-
-
-def register_clinical_scope(rule: ScopeRule) -> None:
-    """Install the rule that knows who treats whom (bookings registers it when ready).
-
-    `treatments` cannot import `bookings`, where appointments live; the rule is handed down
-    instead, so there is still one visibility rule for every clinical record."""
-    global _scope_rule
-    _scope_rule = rule
-
-
-def clinical_scope(queryset: QuerySet, user, *, client_lookup: str = "client") -> QuerySet:
-    """Narrow a queryset of clinical rows to the clients `user` may see.
-
-    The single seam for row-level scoping: every clinical admin queryset and
-    `HealthIntake.objects.visible_to()` goes through here. Without a registered rule it
-    fails closed: only clinic managers see anything.
-    """
-    if _scope_rule is not None:
-        return _scope_rule(queryset, user, client_lookup=client_lookup)
-    if getattr(user, "is_authenticated", False) and is_manager(user):
-        return queryset
-    return queryset.none()

@@ -23,6 +23,7 @@ from django.urls import path
 from django.utils import timezone
 
 from bookings import rules
+from bookings.admin.mail import appointment_emails
 from bookings.models import Appointment, AppointmentSource, AppointmentStatus
 from bookings.selectors.availability import clinic_zone
 from bookings.selectors.workspace import monday_of
@@ -197,7 +198,7 @@ class AppointmentAdmin(admin.ModelAdmin):
     change_readonly = [
         "public_id", "client", "treatment_type", "option", "duration_minutes", "price", "room",
         "local_end", "buffer_until", "source", "needs_clearance", "late_cancellation",
-        "cancelled_at", "created_at",
+        "cancelled_at", "created_at", "client_emails",
     ]
 
     # -- columns --------------------------------------------------------------------------
@@ -375,6 +376,10 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.change_readonly if obj else []
+
+    @admin.display(description="Client emails")
+    def client_emails(self, obj: Appointment) -> str:
+        return appointment_emails(obj)
 
     def save_model(self, request, obj, form, change) -> None:
         """Nothing to do: the form's booking service call has already saved the row."""

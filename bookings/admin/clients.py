@@ -39,8 +39,7 @@ class VisibilityRuleMixin:
     client_lookup = "client"
 
     def get_queryset(self, request):
-        qs = admin.ModelAdmin.get_queryset(self, request)
-        return clinical_scope(qs, request.user, client_lookup=self.client_lookup)
+        return clinical_scope(super().get_queryset(request), request.user, client_lookup=self.client_lookup)
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # A record out of scope is not there: 404 on its change, history and delete views,

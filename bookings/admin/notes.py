@@ -28,6 +28,7 @@ from bookings.models import (
 from bookings.models.notes import AccessAction
 from bookings.notes_forms import AddendumForm, SessionNoteForm
 from bookings.selectors.notes import checklist_for_note
+from bookings.selectors.plans import session_measures
 from bookings.selectors.visibility import (
     notes_visible_to,
     notes_writable_by,
@@ -265,6 +266,7 @@ class SessionNoteAdmin(admin.ModelAdmin):
             "can_add_addendum": note.is_signed and notes_writable_by(request.user).filter(pk=note.pk).exists(),
             "sign_problems": [] if note.is_signed else services.sign_problems(note),
             "home_care": note.home_care.select_related("sheet"),
+            "plan_session": session_measures(note.appointment),
         }
 
     def save_model(self, request, obj, form, change):

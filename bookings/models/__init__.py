@@ -1,7 +1,7 @@
-"""Time and records: availability, appointments, online booking and session notes.
+"""Time and records: availability, appointments, online booking, session notes and plans.
 
-The models are split into modules by capability; this package re-exports them so Django
-and the rest of the code can use `bookings.models.X`.
+The models are split into modules by topic; this package re-exports them so Django and
+the rest of the code can use `bookings.models.X`.
 """
 
 from bookings.models.appointments import (
@@ -11,24 +11,50 @@ from bookings.models.appointments import (
     AppointmentSource,
     AppointmentStatus,
 )
-from bookings.models.care import EmergencyAccess as EmergencyAccess
-from bookings.models.online import ConfirmedVia as ConfirmedVia
-from bookings.models.online import OnlineBooking as OnlineBooking
-from bookings.models.online import OnlineSubmission as OnlineSubmission
-from bookings.models.portal import PortalToken as PortalToken
+from bookings.models.care import EmergencyAccess
+from bookings.models.mail import EmailDelivery, EmailStatus, UpkeepJob
+from bookings.models.notes import (
+    AccessLog,
+    BodyMapEntry,
+    HomeCareAssignment,
+    NoteAddendum,
+    NoteChecklistItem,
+    NoteReferral,
+    SessionNote,
+)
+from bookings.models.online import ConfirmedVia, OnlineBooking, OnlineSubmission
+from bookings.models.plans import OutcomeResponse, PlanSession, ResponseSource, TreatmentPlan
+from bookings.models.portal import PortalToken
 from bookings.models.schedule import BookingPolicy, Closure, TimeOff, Weekday, WorkingHours
 
 __all__ = [
     "ACTIVE_STATUSES",
     "INACTIVE_STATUSES",
+    "AccessLog",
     "Appointment",
     "AppointmentSource",
     "AppointmentStatus",
+    "BodyMapEntry",
     "BookingPolicy",
     "Closure",
+    "EmailDelivery",
+    "EmailStatus",
+    "ConfirmedVia",
+    "EmergencyAccess",
+    "HomeCareAssignment",
+    "NoteAddendum",
+    "NoteChecklistItem",
+    "NoteReferral",
+    "OnlineBooking",
+    "OnlineSubmission",
+    "OutcomeResponse",
+    "PlanSession",
+    "PortalToken",
+    "ResponseSource",
+    "SessionNote",
     "TimeOff",
+    "TreatmentPlan",
+    "UpkeepJob",
     "Weekday",
     "WorkingHours",
 ]
-from bookings.models.notes import AccessLog, BodyMapEntry, HomeCareAssignment, NoteAddendum, NoteChecklistItem, NoteReferral, SessionNote  # noqa: E402, F401, I001
-from bookings.models.plans import OutcomeResponse, PlanSession, ResponseSource, TreatmentPlan  # noqa: E402, F401, I001

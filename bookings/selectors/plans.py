@@ -343,3 +343,26 @@ def response_lines(response: OutcomeResponse) -> list[dict[str, str]]:
             answer = str(value)
         lines.append({"text": entry["text"], "answer": answer})
     return lines
+
+
+@dataclass(frozen=True)
+class SessionMeasures:
+    session: PlanSession
+    collects: bool
+    measures: list[tuple[Instrument, OutcomeResponse | None]]
+
+
+def session_measures(appointment: Appointment) -> SessionMeasures | None:
+    """For a session note: which plan session this is ("3 of 8") and its measures, each
+    with its response when answered. None when the appointment is not part of a plan."""
+    session = (
+        PlanSession.objects.filter(appointment=appointment).select_related("plan").first()
+    )
+    if session is None:
+        return None
+    answered = {r.instrument: r for r in appointment.outcome_responses.all()}
+    return SessionMeasures(
+        session=session,
+        collects=session.plan.collects_at(session.number),
+        measures=[(INSTRUMENTS[code], answered.get(code)) for code in session.plan.measures],
+    )

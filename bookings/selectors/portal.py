@@ -8,22 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from bookings import rules
-from bookings.models import Appointment
+from bookings.models import Appointment, HomeCareAssignment
 from clinic.models import Client
-
-
-def _has_online_bookings() -> bool:
-    # The online-booking capability adds the reverse relation; without it there are no
-    # manage links to show.
-    return any(
-        getattr(f, "related_name", None) == "online_booking"
-        for f in Appointment._meta.related_objects
-    )
 
 
 @dataclass(frozen=True)
@@ -39,15 +29,13 @@ def portal_appointments(*, client: Client, now: datetime | None = None) -> Porta
     manage link; every other appointment has `manage_url = None`.
     """
     now = now or timezone.now()
-    related = ["treatment_type", "therapist"]
-    online = _has_online_bookings()
-    if online:
-        related.append("online_booking")
     rows = list(
-        Appointment.objects.filter(client=client).select_related(*related).order_by("starts_at")
+        Appointment.objects.filter(client=client)
+        .select_related("treatment_type", "therapist", "online_booking")
+        .order_by("starts_at")
     )
     for appointment in rows:
-        booking = getattr(appointment, "online_booking", None) if online else None
+        booking = getattr(appointment, "online_booking", None)  # None: booked by staff
         changeable = rules.client_may_change(appointment, now=now)
         appointment.manage_url = booking.manage_url if booking and changeable else None
     upcoming = [a for a in rows if a.ends_at > now]
@@ -55,17 +43,13 @@ def portal_appointments(*, client: Client, now: datetime | None = None) -> Porta
     return PortalAppointments(upcoming=upcoming, past=past)
 
 
-def portal_home_care(*, client: Client) -> QuerySet | list:
+def portal_home_care(*, client: Client) -> QuerySet[HomeCareAssignment]:
     """Home-care sheets given to the client in a session that was sent or signed off.
 
     Draft notes can still change their sheets, so only sent or signed ones are shown.
     """
-    try:
-        model = apps.get_model("bookings", "HomeCareAssignment")
-    except LookupError:  # the session-notes capability is not installed
-        return []
     return (
-        model.objects.filter(client=client)
+        HomeCareAssignment.objects.filter(client=client)
         .filter(Q(sent_at__isnull=False) | Q(note__status="signed"))
         .select_related("sheet", "note__appointment")
         .order_by("-created_at")

@@ -9,12 +9,12 @@ instead of a 500. On SQLite the IMMEDIATE transaction mode makes concurrent book
 queue at BEGIN; on PostgreSQL the exclusion constraints decide the race.
 
 The client hears about every move and cancellation (emails sent on commit through
-`bookings.emails`), unless staff choose not to tell them (`notify=False`).
+`bookings.emails`, queued in the same transaction), unless staff choose not to tell them
+(`notify=False`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -28,10 +28,11 @@ from bookings.selectors.visibility import check_may_change
 from clinic.models import Client, Room, Therapist
 from clinic.validation import validate_row
 from treatments.models import TreatmentOption
+from treatments.selectors import clearances_for_client, screen_client
 
 Status = AppointmentStatus
 
-# Staff workspace rules: every path that checks in or moves obeys them.
+# Every path that checks in or moves an appointment obeys these.
 CLEARANCE_MISSING = (
     "This appointment needs a medical clearance: record a valid clearance before checking in."
 )
@@ -44,8 +45,6 @@ def _check_clearance(appointment: Appointment, *, now: datetime) -> None:
     current = Appointment.objects.select_related("client", "treatment_type").get(pk=appointment.pk)
     if not current.needs_clearance:
         return
-    from treatments.selectors import clearances_for_client, screen_client
-
     day = current.starts_at.astimezone(clinic_zone()).date()
     valid = [c for c in clearances_for_client(current.client) if c.is_valid_on(day)]
     if not valid or screen_client(current.client, current.treatment_type, now=now).needs_clearance:
@@ -53,15 +52,11 @@ def _check_clearance(appointment: Appointment, *, now: datetime) -> None:
 
 
 def _check_note_not_signed(appointment: Appointment) -> None:
-    note = getattr(appointment, "note", None) or getattr(appointment, "session_note", None)
-    if note is not None and getattr(note, "is_signed", False):
+    note = getattr(appointment, "note", None)  # None: no note started (reverse one-to-one)
+    if note is not None and note.is_signed:
         raise ValidationError(NOTE_SIGNED, code="note_signed")
 
 
-def _tell_client(send: Callable[[int], bool], appointment: Appointment) -> None:
-    """Send the client's email once the change has committed (never for a rollback)."""
-    pk = appointment.pk
-    transaction.on_commit(lambda: send(pk))
 
 
 def _check_aware(starts_at: datetime) -> datetime:
@@ -295,7 +290,8 @@ def appointment_reschedule(
         current.room_id = room_id
         _save_guarded(current, update_fields=fields)
         if notify:
-            _tell_client(emails.send_appointment_moved, current)
+            # Queued in this transaction, so a move that rolls back tells nobody.
+            emails.email_moved(current, manage_url=emails.manage_url_for(current))
     return current
 
 
@@ -334,7 +330,7 @@ def appointment_cancel(
             raise errors.refused("not_cancellable")
         appointment.refresh_from_db()
         if notify:
-            _tell_client(emails.send_appointment_cancelled, appointment)
+            emails.email_cancelled(appointment)
     return appointment
 
 
@@ -366,6 +362,8 @@ def appointment_set_status(
     if to_status == Status.CHECKED_IN:
         _check_clearance(appointment, now=now)
     with transaction.atomic():
+        # No transition leads from a status that frees the diary back to one that holds
+        # it, so this update can never collide with the overlap guards.
         updated = Appointment.objects.filter(pk=appointment.pk, status=from_status).update(
             status=to_status
         )

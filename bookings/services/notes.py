@@ -13,13 +13,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
+from bookings.emails import email_home_care
 from bookings.models import (
     INACTIVE_STATUSES,
     AccessLog,
@@ -358,8 +356,7 @@ def note_sign(
     note.refresh_from_db()
     access_record(user=by, action=AccessAction.SIGN, obj=note, client=note.client, ip=ip, now=now)
     if note.home_care.filter(sent_at__isnull=True).exists() and note.client.email:
-        note_id = note.pk
-        transaction.on_commit(lambda: _send_home_care(note_id))
+        _queue_home_care(note.pk, now=now)
     logger.info("session note %s signed", note.pk)
     return note
 
@@ -407,8 +404,9 @@ def home_care_assign(
     return rows
 
 
+@transaction.atomic
 def home_care_send(*, note: SessionNote, by) -> int:
-    """Email the unsent sheets of a note now (after commit). Returns how many are queued."""
+    """Queue the unsent sheets of a note for email now. Returns how many are queued."""
     if not notes_visible_to(by).filter(pk=note.pk).exists():
         raise ValidationError(NOT_YOUR_NOTE, code="not_yours")
     if not note.client.email:
@@ -416,18 +414,15 @@ def home_care_send(*, note: SessionNote, by) -> int:
     count = note.home_care.filter(sent_at__isnull=True).count()
     if not count:
         raise ValidationError(NOTHING_TO_SEND, code="nothing")
-    note_id = note.pk
-    transaction.on_commit(lambda: _send_home_care(note_id))
-    return count
+    return _queue_home_care(note.pk, now=timezone.now())
 
 
-def _send_home_care(note_id: int) -> None:
-    """Claim the unsent sheets with a conditional update, then email them. The email holds
-    the sheets only: no note text, no findings."""
-    now = timezone.now()
+def _queue_home_care(note_id: int, *, now: datetime) -> int:
+    """Claim the unsent sheets with a conditional update and queue their email, in the
+    caller's transaction. The email holds the sheets only: no note text, no findings."""
     rows = list(
         HomeCareAssignment.objects.filter(note_id=note_id, sent_at__isnull=True).select_related(
-            "sheet", "client"
+            "sheet", "client", "note"
         )
     )
     claimed = [
@@ -435,18 +430,12 @@ def _send_home_care(note_id: int) -> None:
         if HomeCareAssignment.objects.filter(pk=r.pk, sent_at__isnull=True).update(sent_at=now)
     ]
     if not claimed:
-        return
-    client = claimed[0].client
-    context = {
-        "client_first_name": client.first_name,
-        "sheets": [r.sheet for r in claimed],
-        "clinic_name": getattr(settings, "CLINIC_NAME", ""),
-    }
-    body = render_to_string("bookings/notes/home_care_email.txt", context)
-    send_mail(
-        subject=f"Your home-care exercises from {context['clinic_name']}",
-        message=body,
-        from_email=None,
-        recipient_list=[client.email],
+        return 0
+    email_home_care(
+        client=claimed[0].client,
+        sheets=[r.sheet for r in claimed],
+        assignment_ids=[r.pk for r in claimed],
+        appointment_id=claimed[0].note.appointment_id,
     )
-    logger.info("home care sent for note %s (%s sheets)", note_id, len(claimed))
+    logger.info("home care queued for note %s (%s sheets)", note_id, len(claimed))
+    return len(claimed)

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from bookings import emails, errors, rules
 from bookings.models import (
+    Appointment,
     AppointmentSource,
     BookingPolicy,
     OnlineBooking,
@@ -460,12 +461,18 @@ def _create(
     )
     submission.full_clean(validate_unique=False, validate_constraints=False)
     submission.save()
-    appointment_id = appointment.pk
-    confirm_url = settings.SITE_URL + reverse("bookings:book_confirm", args=[token])
-    transaction.on_commit(
-        lambda: emails.send_booking_confirmed(appointment_id, confirm_url=confirm_url)
+    emails.email_booked(
+        _for_email(booking),
+        manage_url=booking.manage_url,
+        confirm_url=settings.SITE_URL + reverse("bookings:book_confirm", args=[token]),
     )
     return booking
+
+
+def _for_email(booking: OnlineBooking) -> Appointment:
+    return Appointment.objects.select_related(
+        "client", "therapist", "treatment_type", "online_booking"
+    ).get(pk=booking.appointment_id)
 
 
 def online_booking_cancel(*, booking: OnlineBooking, now: datetime | None = None) -> OnlineBooking:

@@ -1,8 +1,10 @@
 """The client portal's one-time sign-in links: request one by email, redeem it once.
 
 The request never says whether the email belongs to a client (no enumeration): the view
-shows the same page either way, and the email goes out after the transaction commits.
-Tokens are 256-bit random values; only their SHA-256 hash is stored.
+shows the same page either way, and the request does the same work either way (it queues
+one job with the address). The worker looks the address up, makes the link and queues its
+email, off the request path, so neither the response nor its timing tells known addresses
+from unknown ones. Tokens are 256-bit random values; only their SHA-256 hash is stored.
 """
 
 from __future__ import annotations
@@ -11,15 +13,13 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
+from bookings.emails import email_portal_link
 from bookings.models import PortalToken
+from bookings.tasks import issue_portal_link
 from clinic.models import Client
 
 LINK_LIFETIME = timedelta(minutes=30)
@@ -27,42 +27,29 @@ LINK_LIFETIME = timedelta(minutes=30)
 LINK_INVALID = "This sign-in link has expired or has already been used."
 EMAIL_INVALID = "Enter a valid email address, like name@example.com."
 
-SUBJECT = "Your sign-in link"
-
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _send_link(*, email: str, first_name: str, token: str) -> None:
-    url = settings.SITE_URL + reverse("bookings:portal_sign_in", args=[token])
-    # Only the link and its lifetime: no appointments and nothing about health, since
-    # email is read on shared screens and kept by mail providers.
-    body = render_to_string(
-        "bookings/portal/email_link.txt",
-        {
-            "first_name": first_name,
-            "url": url,
-            "minutes": int(LINK_LIFETIME.total_seconds() // 60),
-            "clinic_name": settings.CLINIC_NAME,
-            "clinic_phone": settings.CLINIC_PHONE,
-        },
-    )
-    send_mail(f"{settings.CLINIC_NAME}: {SUBJECT}", body, None, [email])
+def portal_link_request(*, email: str) -> None:
+    """Queue the sign-in link for `email`; the worker sends it if the address is a client's.
 
-
-def portal_link_request(*, email: str, now: datetime | None = None) -> None:
-    """Email a one-time sign-in link to the client with `email`, if there is one.
-
-    Returns nothing either way, so no caller can tell a known address from an unknown one.
-    """
-    now = now or timezone.now()
+    Reads nothing and writes one job row whatever the address, so no caller can tell a
+    known address from an unknown one, not even by timing."""
     email = (email or "").strip()
     if not email:
         raise ValidationError({"email": EMAIL_INVALID}, code="invalid")
+    issue_portal_link.enqueue(email)
+
+
+def portal_link_issue(*, email: str, now: datetime | None = None) -> PortalToken | None:
+    """Make a one-time sign-in link for the client with `email` and queue its email (run by
+    the worker). Nothing for an unknown address."""
+    now = now or timezone.now()
     client = Client.objects.filter(email__iexact=email).only("pk", "email", "first_name").first()
     if client is None:
-        return
+        return None
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         row = PortalToken(
@@ -73,8 +60,20 @@ def portal_link_request(*, email: str, now: datetime | None = None) -> None:
         )
         row.full_clean()
         row.save()
-        address, first_name = client.email, client.first_name
-        transaction.on_commit(lambda: _send_link(email=address, first_name=first_name, token=token))
+        email_portal_link(
+            client=client,
+            token=token,
+            token_hash=row.token_hash,
+            minutes=int(LINK_LIFETIME.total_seconds() // 60),
+        )
+    return row
+
+
+def portal_tokens_delete_expired(*, now: datetime | None = None) -> int:
+    """Delete sign-in links that expired (used or not) a day ago; upkeep, safe to repeat."""
+    now = now or timezone.now()
+    deleted, _ = PortalToken.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
+    return deleted
 
 
 def portal_link_check(*, token: str, now: datetime | None = None) -> PortalToken:

@@ -32,7 +32,7 @@ from bookings.services import online
 from bookings.views.staff_api import StaffError
 from bookings.views.staff_api import router as staff_router
 from clinic.models import Therapist
-from clinic.ratelimit import rate_limited
+from clinic.ratelimit import count_action, rate_limited
 from treatments.models import TreatmentOption
 from treatments.selectors import treatments_for_public
 
@@ -337,8 +337,9 @@ def _slot_out(slot: Slot) -> dict:
     '(a missing answer as "screening.<code>"); unknown fields are refused. 409: the time is '
     "no longer free, with the nearest free slots. 422: the screening answers mean we cannot "
     "book this treatment, with advice for the client, or the `Idempotency-Key` was already "
-    "used for a different request. 429: too many requests from this address. An "
-    "`Idempotency-Key` header makes a repeated identical request return the same booking.",
+    "used for a different request. 429: too many bookings from this address just now; "
+    "Retry-After gives the seconds to wait. An `Idempotency-Key` header makes a repeated "
+    "identical request return the same booking.",
 )
 @decorate_view(rate_limited("booking"))
 def create_booking(
@@ -404,6 +405,7 @@ def create_booking(
         if domain_errors.http_status(exc) == 409:  # e.g. the client is busy then
             return Status(409, {"detail": " ".join(exc.messages), "alternatives": []})
         return bad_request(request, _service_errors(exc, option=option, answers=answers))
+    count_action(request, "booking")
     appointment = booking.appointment
     zone = clinic_zone()
     return Status(

@@ -22,7 +22,7 @@ from bookings.services.online import (
     online_booking_move,
 )
 from bookings.views.public import _parse_start, slot_page_context
-from clinic.ratelimit import rate_limited
+from clinic.ratelimit import count_action, rate_limited
 
 CANCELLED = "Your appointment is cancelled. We have sent you an email."
 MOVED = "Your appointment has moved. We have sent you an email with the new time."
@@ -72,6 +72,7 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
+            count_action(request, "manage")
             messages.success(request, CANCELLED)
         return redirect("bookings:manage", token)
     return render(request, "bookings/public/manage_cancel.html", _context(booking))
@@ -103,6 +104,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
             except ValidationError as exc:
                 error = " ".join(exc.messages)
             else:
+                count_action(request, "manage")
                 messages.success(request, MOVED)
                 return redirect("bookings:manage", token)
     else:

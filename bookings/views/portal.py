@@ -20,7 +20,7 @@ from bookings.selectors.plans import client_plans, measures_due
 from bookings.selectors.portal import portal_appointments, portal_home_care
 from bookings.services import portal as service
 from clinic.models import Client
-from clinic.ratelimit import rate_limited
+from clinic.ratelimit import count_action, rate_limited
 
 PORTAL_SESSION_KEY = "portal_client_id"
 
@@ -54,7 +54,8 @@ def portal_start(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            # The same redirect and page whether or not the address is a client's.
+            # Counted and answered the same whether or not the address is a client's.
+            count_action(request, "portal-link")
             return redirect("bookings:portal_sent")
     return render(request, "bookings/portal/start.html", {"form": form})
 

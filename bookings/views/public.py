@@ -43,7 +43,7 @@ from bookings.services.online import (
     online_booking_create,
 )
 from clinic.models import Therapist
-from clinic.ratelimit import rate_limited
+from clinic.ratelimit import count_action, rate_limited
 from treatments.models import TreatmentOption
 
 SESSION_KEY = "online_booking"
@@ -361,6 +361,7 @@ def step_review(request: HttpRequest) -> HttpResponse:
                     for message in messages
                 ]
             else:
+                count_action(request, "booking")
                 _save(request, {"done": booking.manage_token})
                 return redirect("bookings:book_done")
     else:

@@ -6,10 +6,12 @@ import pytest
 from django.core import mail
 from icalendar import Calendar
 
-from bookings.emails import build_client_email, send_client_email
+from bookings.emails import build_client_email, email_reminder
+from bookings.models import EmailDelivery
 from bookings.services.online import online_booking_cancel, online_booking_move
 from tests.bookings.conftest import MONDAY, NOW, local
 from tests.bookings.test_online_booking import create
+from tests.conftest import run_jobs
 from treatments import services as clinical
 
 SENTINEL = "SENTINEL-HEALTH-7731"
@@ -52,25 +54,21 @@ def test_unknown_kind_is_refused(working_therapist, option_60):
 def test_client_without_email_gets_nothing(working_therapist, option_60):
     booking = create(option_60, local(MONDAY, 10))
     booking.appointment.client.email = ""
-    assert send_client_email("reminder", booking.appointment) is False
-    assert mail.outbox == []
+    assert email_reminder(booking.appointment) is None
+    assert [d.kind for d in EmailDelivery.objects.all()] == ["confirmed"]
 
 
-def test_emails_and_calendar_files_contain_no_health_information(
-    working_therapist, option_60, django_capture_on_commit_callbacks
-):
+def test_emails_and_calendar_files_contain_no_health_information(working_therapist, option_60):
     answers = {code: False for code in create.__globals__["all_no"](option_60)} | {"ci-anticoagulant": True}
-    with django_capture_on_commit_callbacks(execute=True):
-        booking = create(option_60, local(MONDAY, 10), answers=answers)
+    booking = create(option_60, local(MONDAY, 10), answers=answers)
     client = booking.appointment.client
     intake = clinical.intake_get_or_create(client=client, by=None)
     clinical.intake_update(intake=intake, by=None, medications=SENTINEL, allergies=SENTINEL)
     clinical.answer_record(intake=intake, item="ci-anticoagulant", answer=True, detail=SENTINEL, by=None)
-    with django_capture_on_commit_callbacks(execute=True):
-        online_booking_move(booking=booking, starts_at=local(MONDAY, 12), now=NOW)
-    with django_capture_on_commit_callbacks(execute=True):
-        online_booking_cancel(booking=booking, now=NOW)
-    send_client_email("reminder", booking.appointment, manage_url=booking.manage_url)
+    online_booking_move(booking=booking, starts_at=local(MONDAY, 12), now=NOW)
+    online_booking_cancel(booking=booking, now=NOW)
+    email_reminder(booking.appointment, manage_url=booking.manage_url)
+    assert run_jobs() == 4
     assert len(mail.outbox) == 4
     forbidden = [SENTINEL, "anticoagulant", "blood thinner", "ci-", "rf-", "modify", "finding"]
     for message in mail.outbox:

@@ -12,6 +12,7 @@ from django.core import mail
 
 from bookings.services import notes as services
 from tests.bookings.test_notes_support import SENTINEL, clear_note, note  # noqa: F401
+from tests.conftest import run_jobs
 from treatments.models import HomeCareSheet
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -34,6 +35,7 @@ def test_note_text_never_appears_in_logs_or_emails(client, clear_note, therapist
     services.note_sign(note=clear_note, by=therapist.user)
     client.get(f"/staff/notes/{clear_note.public_id}/print/")
     services.note_add_addendum(note=clear_note, by=therapist.user, reason=SENTINEL, text=SENTINEL)
+    run_jobs()
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -49,4 +51,5 @@ def test_home_care_is_sent_once_even_when_asked_twice(clear_note, therapist):
     services.home_care_assign(note=clear_note, sheets=HomeCareSheet.objects.all()[:1], by=therapist.user)
     services.home_care_send(note=clear_note, by=therapist.user)
     services.note_sign(note=clear_note, by=therapist.user)
+    run_jobs()
     assert len(mail.outbox) == 1

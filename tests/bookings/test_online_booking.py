@@ -24,7 +24,7 @@ from bookings.services.online import (
 )
 from clinic.models import Client
 from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
-from tests.conftest import make_client, make_therapist
+from tests.conftest import make_client, make_therapist, run_jobs
 from treatments.models import Consent, ContraindicationAnswer, HealthIntake, TreatmentOption
 
 ADA = ClientDetails(name="Ada Newcomer", email="ada.new@example.com", phone="+1 416 555 0199")
@@ -59,10 +59,10 @@ def counts():
 
 
 def test_new_client_books_and_the_answers_wait_with_the_booking_until_confirmed(
-    working_therapist, option_60, django_capture_on_commit_callbacks
+    working_therapist, option_60
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        booking = create(option_60, local(MONDAY, 10))
+    booking = create(option_60, local(MONDAY, 10))
+    run_jobs()
     appointment = booking.appointment
     assert appointment.source == "online" and appointment.therapist == working_therapist
     assert appointment.client.email == ADA.email and appointment.client.first_name == "Ada"
@@ -121,11 +121,11 @@ def test_emergency_advice_wins_over_other_bad_input(working_therapist, option_60
 
 
 def test_clearance_finding_books_marked_and_the_confirmation_asks_for_the_note(
-    working_therapist, option_60, django_capture_on_commit_callbacks
+    working_therapist, option_60
 ):
     answers = all_no(option_60) | {"ci-hypertension-uncontrolled": True, "ci-anticoagulant": True}
-    with django_capture_on_commit_callbacks(execute=True):
-        booking = create(option_60, local(MONDAY, 10), answers=answers)
+    booking = create(option_60, local(MONDAY, 10), answers=answers)
+    run_jobs()
     assert booking.appointment.needs_clearance is True
     assert {"code": "ci-hypertension-uncontrolled", "action": "clearance"} in booking.findings
     assert {"code": "ci-anticoagulant", "action": "modify"} in booking.findings
@@ -190,10 +190,10 @@ def test_time_outside_hours_is_a_slot_refusal_with_alternatives(working_therapis
     assert taken.value.alternatives
 
 
-def test_repeated_idempotency_key_returns_the_first_booking(working_therapist, option_60, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        first = create(option_60, local(MONDAY, 10), idempotency_key="flow-1")
-        second = create(option_60, local(MONDAY, 10), idempotency_key="flow-1")
+def test_repeated_idempotency_key_returns_the_first_booking(working_therapist, option_60):
+    first = create(option_60, local(MONDAY, 10), idempotency_key="flow-1")
+    second = create(option_60, local(MONDAY, 10), idempotency_key="flow-1")
+    run_jobs()
     assert first.pk == second.pk
     assert OnlineBooking.objects.count() == 1 and Appointment.objects.count() == 1
     assert len(mail.outbox) == 1
@@ -201,11 +201,11 @@ def test_repeated_idempotency_key_returns_the_first_booking(working_therapist, o
 
 @pytest.mark.parametrize(("hours_before", "late"), [(23, True), (25, False)])
 def test_cancellation_inside_the_accepted_window_is_late_and_outside_is_not(
-    working_therapist, option_60, hours_before, late, django_capture_on_commit_callbacks
+    working_therapist, option_60, hours_before, late
 ):
     booking = create(option_60, local(MONDAY, 10))
-    with django_capture_on_commit_callbacks(execute=True):
-        online_booking_cancel(booking=booking, now=local(MONDAY, 10) - timedelta(hours=hours_before))
+    online_booking_cancel(booking=booking, now=local(MONDAY, 10) - timedelta(hours=hours_before))
+    run_jobs()
     appointment = Appointment.objects.get(pk=booking.appointment_id)
     assert appointment.status == AppointmentStatus.CANCELLED
     assert appointment.late_cancellation is late
@@ -220,11 +220,11 @@ def test_the_window_accepted_at_booking_applies_after_the_policy_changes(working
 
 
 def test_move_to_a_free_time_keeps_the_length_and_sends_an_email(
-    working_therapist, option_60, django_capture_on_commit_callbacks
+    working_therapist, option_60
 ):
     booking = create(option_60, local(MONDAY, 10), therapist=working_therapist)
-    with django_capture_on_commit_callbacks(execute=True):
-        online_booking_move(booking=booking, starts_at=local(MONDAY, 10, 30), now=NOW)
+    online_booking_move(booking=booking, starts_at=local(MONDAY, 10, 30), now=NOW)
+    run_jobs()
     appointment = Appointment.objects.get(pk=booking.appointment_id)
     assert appointment.starts_at == local(MONDAY, 10, 30)
     assert appointment.ends_at - appointment.starts_at == timedelta(minutes=60)

@@ -21,7 +21,7 @@ from bookings.selectors.availability import slots_available
 from bookings.services import submissions
 from bookings.services.online import ClientDetails, online_booking_create
 from tests.bookings.conftest import MONDAY, NOW, all_no, confirm_review, local, walk_to_review
-from tests.conftest import make_client
+from tests.conftest import make_client, run_jobs
 from treatments import services as clinical
 from treatments.models import Consent, ContraindicationAnswer, HealthRecordChange, TreatmentOption
 from treatments.selectors import answers_for_client
@@ -59,20 +59,21 @@ def _record(client) -> tuple:
     )
 
 
-def _book_as_stranger(option, capture, **kwargs):
-    with capture(execute=True):
-        return online_booking_create(
-            option=option,
-            starts_at=local(MONDAY, 10),
-            therapist=None,
-            details=STRANGER,
-            answers=all_no(option) | {"ci-anticoagulant": False},
-            sensitive_consents=kwargs.pop("sensitive", []),
-            general_consent=True,
-            policy_accepted=True,
-            now=NOW,
-            **kwargs,
-        )
+def _book_as_stranger(option, **kwargs):
+    booking = online_booking_create(
+        option=option,
+        starts_at=local(MONDAY, 10),
+        therapist=None,
+        details=STRANGER,
+        answers=all_no(option) | {"ci-anticoagulant": False},
+        sensitive_consents=kwargs.pop("sensitive", []),
+        general_consent=True,
+        policy_accepted=True,
+        now=NOW,
+        **kwargs,
+    )
+    run_jobs()  # the worker sends the confirmation email
+    return booking
 
 
 def _confirm_path() -> str:
@@ -81,10 +82,10 @@ def _confirm_path() -> str:
 
 
 def test_a_strangers_booking_with_a_known_email_changes_nothing_until_the_email_confirms_it(
-    working_therapist, option_60, grace, django_capture_on_commit_callbacks
+    working_therapist, option_60, grace
 ):
     before = _record(grace)
-    booking = _book_as_stranger(option_60, django_capture_on_commit_callbacks)
+    booking = _book_as_stranger(option_60)
 
     assert booking.appointment.client == grace
     assert _record(grace) == before
@@ -116,10 +117,10 @@ def test_a_strangers_booking_with_a_known_email_changes_nothing_until_the_email_
 
 
 def test_the_sensitive_area_consent_counts_only_once_confirmed(
-    working_therapist, grace, django_capture_on_commit_callbacks
+    working_therapist, grace
 ):
     gluteal = TreatmentOption.objects.filter(treatment_type__code="perfect-spot-12").first()
-    _book_as_stranger(gluteal, django_capture_on_commit_callbacks, sensitive=["gluteal"])
+    _book_as_stranger(gluteal, sensitive=["gluteal"])
     assert not Consent.objects.filter(intake__client=grace, kind="sensitive-area").exists()
     Browser().post(_confirm_path())
     consent = Consent.objects.get(intake__client=grace, kind="sensitive-area")
@@ -127,22 +128,22 @@ def test_the_sensitive_area_consent_counts_only_once_confirmed(
 
 
 def test_the_done_page_shows_the_typed_address_not_the_stored_one(
-    working_therapist, option_60, grace, django_capture_on_commit_callbacks
+    working_therapist, option_60, grace
 ):
     browser = Browser()
     slot = slots_available(option_60, timezone.localdate() + timedelta(days=2), 7)[0]
     walk_to_review(browser, option_60, slot, email="GRACE@Example.com", name="Eve Stranger")
-    with django_capture_on_commit_callbacks(execute=True):
-        done = confirm_review(browser)
+    done = confirm_review(browser)
+    run_jobs()
     page = browser.get(done.url).content.decode()
     assert "GRACE@Example.com" in page
     assert "grace@example.com" not in page and "Known" not in page and "555 0100" not in page
 
 
 def test_an_unknown_or_expired_link_says_so_and_changes_nothing(
-    working_therapist, option_60, grace, django_capture_on_commit_callbacks
+    working_therapist, option_60, grace
 ):
-    _book_as_stranger(option_60, django_capture_on_commit_callbacks)
+    _book_as_stranger(option_60)
     before = _record(grace)
     assert Browser().get(reverse("bookings:book_confirm", args=["nope"])).status_code == 410
     assert Browser().post(reverse("bookings:book_confirm", args=["x" * 300])).status_code == 410
@@ -155,9 +156,9 @@ def test_an_unknown_or_expired_link_says_so_and_changes_nothing(
 
 
 def test_staff_confirm_at_check_in_with_their_name_on_the_record(
-    working_therapist, option_60, grace, front_desk, django_capture_on_commit_callbacks
+    working_therapist, option_60, grace, front_desk
 ):
-    booking = _book_as_stranger(option_60, django_capture_on_commit_callbacks)
+    booking = _book_as_stranger(option_60)
     submissions.submission_confirm_by_staff(submission=booking.submission, by=front_desk, now=NOW)
     answer = ContraindicationAnswer.objects.get(intake__client=grace, item__code="ci-anticoagulant")
     assert (answer.answer, answer.recorded_by) == ("no", front_desk)
@@ -169,9 +170,9 @@ def test_staff_confirm_at_check_in_with_their_name_on_the_record(
 
 
 def test_front_desk_sees_the_flags_and_confirms_at_check_in_without_seeing_the_answers(
-    working_therapist, option_60, grace, front_desk, django_capture_on_commit_callbacks
+    working_therapist, option_60, grace, front_desk
 ):
-    booking = _book_as_stranger(option_60, django_capture_on_commit_callbacks)
+    booking = _book_as_stranger(option_60)
     desk = Browser()
     desk.force_login(front_desk)
     changelist = reverse("admin:bookings_appointment_changelist")
@@ -189,11 +190,11 @@ def test_front_desk_sees_the_flags_and_confirms_at_check_in_without_seeing_the_a
 
 
 def test_the_therapist_reads_the_submission_of_their_booking_and_the_access_is_logged(
-    working_therapist, option_60, grace, django_capture_on_commit_callbacks
+    working_therapist, option_60, grace
 ):
     from bookings.models import AccessLog
 
-    booking = _book_as_stranger(option_60, django_capture_on_commit_callbacks)
+    booking = _book_as_stranger(option_60)
     browser = Browser()
     browser.force_login(working_therapist.user)
     page = browser.get(reverse("admin:bookings_onlinesubmission_change", args=[booking.submission.pk]))

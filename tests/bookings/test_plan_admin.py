@@ -170,3 +170,22 @@ def test_the_client_page_charts_each_measure_and_links_the_plans(
     listing = f"{reverse('admin:bookings_treatmentplan_changelist')}?client__id__exact={client_person.pk}"
     assert listing.replace("&", "&amp;") in page or listing in page
     assert client.get(listing).status_code == 200
+
+
+def test_the_session_note_knows_its_plan_and_links_the_measures(
+    client, client_person, working_therapist, option_60
+):
+    from bookings.services.notes import note_create
+
+    plan = make_plan(client_person, working_therapist, option_60)
+    first = plan.plan_sessions.get(number=1).appointment
+    second = plan.plan_sessions.get(number=2).appointment
+    note = note_create(appointment=first, by=working_therapist.user)
+    other = note_create(appointment=second, by=working_therapist.user)
+    client.force_login(working_therapist.user)
+    page = client.get(reverse("admin:bookings_sessionnote_change", args=[note.pk])).content.decode()
+    assert "Session 1 of 8 of a" in page
+    assert reverse("admin:bookings_treatmentplan_measure", args=[plan.pk, 1, "rmdq"]) in page
+    page = client.get(reverse("admin:bookings_sessionnote_change", args=[other.pk])).content.decode()
+    assert "Session 2 of 8 of a" in page
+    assert reverse("admin:bookings_treatmentplan_measure", args=[plan.pk, 2, "rmdq"]) not in page

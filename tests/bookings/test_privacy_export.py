@@ -93,10 +93,10 @@ def test_every_model_that_holds_a_persons_data_is_exported(record):
 
 
 def test_the_zip_holds_json_html_and_documents_without_secrets(record, manager):
-    from bookings.services.portal import portal_link_request
+    from bookings.services.portal import portal_link_issue
     from bookings.services.privacy import client_export
 
-    portal_link_request(email=record["client"].email)  # a token hash now exists for the client
+    portal_link_issue(email=record["client"].email)  # a token hash now exists for the client
     archive = zipfile.ZipFile(io.BytesIO(client_export(client=record["client"], by=manager)))
     names = archive.namelist()
     assert {"export.json", "export.html"} <= set(names)

@@ -1,4 +1,4 @@
-"""send_reminders: one email per appointment, even when two runs overlap."""
+"""Reminders: one email per appointment, even when two runs overlap."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from bookings.models import Appointment
+from bookings.models import Appointment, EmailDelivery
 from bookings.services.appointments import appointment_cancel
 from bookings.services.reminders import reminders_send
 from tests.bookings.conftest import MONDAY, NOW, book, local
-from tests.conftest import make_client
+from tests.conftest import make_client, run_jobs
 from treatments.models import ContraindicationItem
 from treatments.services import answer_record, intake_get_or_create
 
@@ -40,6 +40,7 @@ def monday(working_therapist, option_60):
 def test_running_twice_sends_one_email_per_appointment(monday):
     assert reminders_send(now=EARLY_MONDAY) == 3
     assert reminders_send(now=EARLY_MONDAY + timedelta(minutes=15)) == 0
+    assert run_jobs() == 3
     assert sorted(m.to[0] for m in mail.outbox) == sorted(a.client.email for a in monday)
     assert Appointment.objects.filter(reminder_sent_at=EARLY_MONDAY).count() == 3
 
@@ -53,6 +54,7 @@ def test_reminder_has_the_practical_details_and_no_health_information(
     book(client_person, option_60, local(MONDAY, 10), therapist=working_therapist)
 
     reminders_send(now=EARLY_MONDAY)
+    run_jobs()
 
     (message,) = mail.outbox
     text = message.subject + message.body
@@ -75,24 +77,30 @@ def test_only_appointments_inside_the_window_that_are_still_on_are_reminded(
     book(make_client("NoMail", email=""), option_60, local(MONDAY, 14), therapist=working_therapist)
 
     assert reminders_send(now=EARLY_MONDAY) == 1
+    run_jobs()
     assert [m.to[0] for m in mail.outbox] == [soon.client.email]
     assert reminders_send(now=EARLY_MONDAY, window_hours=72) == 1
+    run_jobs()
     assert mail.outbox[-1].to == [later.client.email]
 
 
-def test_a_failed_send_releases_the_claim_for_the_next_run(monday):
-    with mock.patch("bookings.services.reminders.send_client_email", side_effect=OSError("smtp down")):
-        assert reminders_send(now=EARLY_MONDAY) == 0
+def test_the_claim_and_the_queued_email_commit_together(monday):
+    with (
+        mock.patch("bookings.services.reminders.email_reminder", side_effect=RuntimeError("boom")),
+        pytest.raises(RuntimeError),
+    ):
+        reminders_send(now=EARLY_MONDAY)
     assert not Appointment.objects.filter(reminder_sent_at__isnull=False).exists()
+    assert not EmailDelivery.objects.filter(kind="reminder").exists()
     assert reminders_send(now=EARLY_MONDAY) == 3
 
 
 def test_command_takes_a_window_and_refuses_a_bad_one(monday, time_machine, capsys):
     time_machine.move_to(EARLY_MONDAY - timedelta(days=1))
     call_command("send_reminders", "--window-hours", "12")
-    assert "Sent 0 reminder(s)." in capsys.readouterr().out
+    assert "Queued 0 reminder(s)." in capsys.readouterr().out
     call_command("send_reminders", "--window-hours", "36")
-    assert "Sent 3 reminder(s)." in capsys.readouterr().out
+    assert "Queued 3 reminder(s)." in capsys.readouterr().out
     with pytest.raises(CommandError, match="at least one hour"):
         call_command("send_reminders", "--window-hours", "0")
 
@@ -124,4 +132,5 @@ def test_two_concurrent_runs_send_one_email_per_appointment(working_therapist, o
 
     assert not errors
     assert sum(counts) == 4
+    assert run_jobs() == 4
     assert sorted(m.to[0] for m in mail.outbox) == sorted(a.client.email for a in appointments)

@@ -1,6 +1,6 @@
 """Clients hear about every change: a staff move or cancellation (admin change form, the
-schedule's cancel action) sends the client the same email as the online path, with an
-updated calendar file, unless staff untick "Tell the client"."""
+schedule's cancel action) queues the client the same email as the online path, with an
+updated calendar file, unless staff untick "Tell the client"; the queue's worker sends it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from icalendar import Calendar
 
 from bookings.models import Appointment, AppointmentSource, AppointmentStatus
 from tests.bookings.conftest import MONDAY, NOW, book, local
+from tests.conftest import run_jobs
 
 pytestmark = pytest.mark.django_db
 TICKED = re.compile(r'<input type="checkbox" name="notify_client"[^>]*checked>')
@@ -42,13 +43,13 @@ def only_calendar(message) -> Calendar:
 
 
 def test_a_staff_move_sends_one_email_with_the_new_time_in_its_calendar_file(
-    client, front_desk, staff_booked, mailoutbox, django_capture_on_commit_callbacks
+    client, front_desk, staff_booked, mailoutbox
 ):
     client.force_login(front_desk)
     url = reverse("admin:bookings_appointment_change", args=[staff_booked.pk])
     assert TICKED.search(client.get(url).content.decode())  # ticked by default
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, move_form(staff_booked, hour=13, notify=True))
+    response = client.post(url, move_form(staff_booked, hour=13, notify=True))
+    run_jobs()
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
@@ -61,20 +62,20 @@ def test_a_staff_move_sends_one_email_with_the_new_time_in_its_calendar_file(
 
 
 def test_a_staff_cancel_from_the_schedule_action_sends_one_cancellation(
-    client, front_desk, staff_booked, mailoutbox, django_capture_on_commit_callbacks
+    client, front_desk, staff_booked, mailoutbox
 ):
     client.force_login(front_desk)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("admin:bookings_appointment_changelist"),
-            {
-                "action": "cancel_with_reason",
-                "_selected_action": [staff_booked.pk],
-                "apply": "1",
-                "reason": "Therapist ill",
-                "notify_client": "on",
-            },
-        )
+    client.post(
+        reverse("admin:bookings_appointment_changelist"),
+        {
+            "action": "cancel_with_reason",
+            "_selected_action": [staff_booked.pk],
+            "apply": "1",
+            "reason": "Therapist ill",
+            "notify_client": "on",
+        },
+    )
+    run_jobs()
     assert Appointment.objects.get(pk=staff_booked.pk).status == AppointmentStatus.CANCELLED
     assert len(mailoutbox) == 1
     calendar = only_calendar(mailoutbox[0])
@@ -94,24 +95,24 @@ def test_the_cancel_action_offers_tell_the_client_ticked(client, front_desk, sta
 
 
 def test_unticking_tell_the_client_sends_nothing(
-    client, front_desk, staff_booked, mailoutbox, django_capture_on_commit_callbacks
+    client, front_desk, staff_booked, mailoutbox
 ):
     client.force_login(front_desk)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("admin:bookings_appointment_change", args=[staff_booked.pk]),
-            move_form(staff_booked, hour=13, notify=False),
-        )
-        client.post(
-            reverse("admin:bookings_appointment_changelist"),
-            {
-                "action": "cancel_with_reason",
-                "_selected_action": [staff_booked.pk],
-                "apply": "1",
-                "reason": "Client phoned",
-                "by_client": "on",
-            },
-        )
+    client.post(
+        reverse("admin:bookings_appointment_change", args=[staff_booked.pk]),
+        move_form(staff_booked, hour=13, notify=False),
+    )
+    client.post(
+        reverse("admin:bookings_appointment_changelist"),
+        {
+            "action": "cancel_with_reason",
+            "_selected_action": [staff_booked.pk],
+            "apply": "1",
+            "reason": "Client phoned",
+            "by_client": "on",
+        },
+    )
+    run_jobs()
     appointment = Appointment.objects.get(pk=staff_booked.pk)
     assert appointment.starts_at == local(MONDAY, 13)
     assert appointment.status == AppointmentStatus.CANCELLED
@@ -119,13 +120,13 @@ def test_unticking_tell_the_client_sends_nothing(
 
 
 def test_a_refused_move_sends_nothing(
-    client, front_desk, staff_booked, mailoutbox, django_capture_on_commit_callbacks
+    client, front_desk, staff_booked, mailoutbox
 ):
     client.force_login(front_desk)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("admin:bookings_appointment_change", args=[staff_booked.pk]),
-            move_form(staff_booked, hour=23, notify=True),
-        )
+    response = client.post(
+        reverse("admin:bookings_appointment_change", args=[staff_booked.pk]),
+        move_form(staff_booked, hour=23, notify=True),
+    )
+    run_jobs()
     assert response.status_code == 200
     assert mailoutbox == []

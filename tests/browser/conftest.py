@@ -43,8 +43,46 @@ def browser(transactional_db) -> Iterator:
     assert Path(CHROMIUM).exists(), "Chromium is missing: run `make test` as root, or apt-get install chromium"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        # Kept on the browser so a test can check the listener itself.
+        browser.csp_violations = violations = _listen_for_csp_violations(browser)
         yield browser
         browser.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
+def _listen_for_csp_violations(browser) -> list[str]:
+    """Collect every CSP violation Chromium reports in any page of this browser.
+
+    Chromium logs each refused inline script, style attribute or foreign resource as a
+    console error; a page that needs one would silently lose it in production.
+    """
+    violations: list[str] = []
+
+    def listen(target) -> None:
+        def on_console(message) -> None:
+            # A violation with no source URL comes from a script the test itself evaluated
+            # (axe-core adds a <style> while it checks some pages), not from the app.
+            where = message.location.get("url")
+            if message.type == "error" and "Content Security Policy" in message.text and where:
+                violations.append(f"{where}: {message.text}")
+
+        target.on("console", on_console)
+
+    new_context, new_page = browser.new_context, browser.new_page
+
+    def new_context_listening(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        listen(context)
+        return context
+
+    def new_page_listening(*args, **kwargs):
+        page = new_page(*args, **kwargs)
+        listen(page)
+        return page
+
+    browser.new_context = new_context_listening
+    browser.new_page = new_page_listening
+    return violations
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from bookings.models import Appointment, AppointmentStatus
 from clinic.models import Client
 from tests.bookings.conftest import add_hours
 from tests.browser.conftest import assert_accessible, screenshot
-from tests.conftest import make_therapist
+from tests.conftest import make_therapist, run_jobs
 from treatments.models import HealthIntake
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -69,6 +69,7 @@ def test_new_client_books_with_no_preference_then_moves_and_cancels(page, live_s
 
     appointment = Appointment.objects.get()
     assert appointment.source == "online"
+    run_jobs()  # the worker's part: send the queued confirmation
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     name, content, mimetype = message.attachments[0]
@@ -95,6 +96,7 @@ def test_new_client_books_with_no_preference_then_moves_and_cancels(page, live_s
     page.get_by_role("button", name="Yes, cancel").click()
     page.get_by_text("Your appointment is cancelled").first.wait_for()
     assert Appointment.objects.get().status == AppointmentStatus.CANCELLED
+    run_jobs()
     assert len(mail.outbox) == 3
 
 

@@ -15,7 +15,7 @@ from django.core import mail
 from bookings.models import Appointment, OutcomeResponse, TreatmentPlan
 from tests.bookings.conftest import add_hours, book
 from tests.browser.conftest import assert_accessible, screenshot
-from tests.conftest import make_client, make_therapist
+from tests.conftest import make_client, make_therapist, run_jobs
 from treatments.models import TreatmentOption
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -85,6 +85,8 @@ def test_therapist_books_a_plan_client_answers_chart_shows_the_change(page, live
     client_page.goto(live_server.url + "/portal/")
     client_page.get_by_label("Your email address").fill("ada@example.com")
     client_page.get_by_role("button", name="Email me a sign-in link").click()
+    client_page.wait_for_url("**/portal/sent/")
+    run_jobs()  # the worker makes the link and sends it
     link = next(w for w in mail.outbox[-1].body.split() if "/portal/sign-in/" in w)
     client_page.goto(live_server.url + urlparse(link).path)
     client_page.get_by_role("button", name="Continue to my bookings").click()

@@ -13,7 +13,7 @@ FRONT_DESK_MODELS = {
     "treatments.bodysite", "treatments.treatmenttype", "treatments.treatmentoption",
     "treatments.homecaresheet",
     "bookings.appointment", "bookings.workinghours", "bookings.timeoff", "bookings.closure",
-    "bookings.bookingpolicy", "bookings.closurerange",
+    "bookings.bookingpolicy", "bookings.closurerange", "bookings.emaildelivery",
 }
 # Records nobody may change or delete through the application, the manager included.
 APPEND_ONLY = {

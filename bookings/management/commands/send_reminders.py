@@ -1,4 +1,5 @@
-"""Email reminders for appointments in the next hours; safe to run from cron every 15 min."""
+"""Queue reminders for appointments in the next hours. The worker runs this sweep on its own
+schedule; the command is for a one-off run, and is safe alongside it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from bookings.services.reminders import reminders_send
 
 
 class Command(BaseCommand):
-    help = "Email clients a reminder of appointments starting within the window (once each)."
+    help = "Queue a reminder email for appointments starting within the window (once each)."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
@@ -25,4 +26,4 @@ class Command(BaseCommand):
             sent = reminders_send(window_hours=window_hours)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        self.stdout.write(f"Sent {sent} reminder(s).")
+        self.stdout.write(f"Queued {sent} reminder(s).")

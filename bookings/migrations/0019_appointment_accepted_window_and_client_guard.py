@@ -51,7 +51,7 @@ def record_windows(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookings", "0017_care_follows_treatment_and_break_the_glass")]
+    dependencies = [("bookings", "0018_email_deliveries_and_upkeep_jobs")]
 
     operations = [
         migrations.AddField(

@@ -1,0 +1,1 @@
+document.getElementById("print-note").addEventListener("click", function () { window.print(); });
