@@ -1,6 +1,6 @@
 """The benchmark clinic, shared by every script in bench/.
 
-20 therapists working Monday to Saturday with a lunch break, 12 rooms, a day of time off
+20 therapists (or `therapists_count`) working Monday to Saturday with a lunch break, 12 rooms, a day of time off
 each and two closures, `size` appointments of history before `now` and a valid future diary
 (no overlaps, inside working hours) over the following 35 days. One client ("Bench Regular")
 has 300 visits with session notes, 50 of them unsigned and older than a day, for the staff
@@ -41,7 +41,7 @@ def option():
     )
 
 
-def build(size: int, now: datetime) -> None:
+def build(size: int, now: datetime, therapists_count: int = THERAPISTS) -> None:
     from django.contrib.auth.models import Group, User
     from django.db import transaction
 
@@ -55,7 +55,7 @@ def build(size: int, now: datetime) -> None:
     buffer = timedelta(minutes=opt.treatment_type.buffer_minutes)
     with transaction.atomic():
         users = User.objects.bulk_create(
-            User(username=f"bench-therapist-{i}", password="!", is_staff=True) for i in range(THERAPISTS)
+            User(username=f"bench-therapist-{i}", password="!", is_staff=True) for i in range(therapists_count)
         )
         therapists = Therapist.objects.bulk_create(
             Therapist(user=u, display_name=f"Therapist {i:02d}") for i, u in enumerate(users)
@@ -106,7 +106,7 @@ def build(size: int, now: datetime) -> None:
         while len(history) < size:
             if day.isoweekday() != 7:
                 for start_time in HISTORY_STARTS:
-                    for i in range(THERAPISTS):
+                    for i in range(therapists_count):
                         if len(history) == size:
                             break
                         roll = rng.random()
@@ -145,7 +145,7 @@ def build(size: int, now: datetime) -> None:
                 continue
             for start_time in FUTURE_STARTS:
                 free_rooms = list(rooms)
-                for i in range(THERAPISTS):
+                for i in range(therapists_count):
                     if rng.random() < FILL and free_rooms:
                         start = datetime.combine(day, start_time, tzinfo=ZONE)
                         future.append(row(i, start, "booked", free_rooms.pop(0),

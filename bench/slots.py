@@ -1,13 +1,13 @@
 """Benchmark of the availability selector on SQLite.
 
-    DJANGO_DEBUG=1 .venv/bin/python bench/slots.py            # both history sizes, a table
+    DJANGO_DEBUG=1 .venv/bin/python bench/slots.py            # three clinics, a table
     DJANGO_DEBUG=1 .venv/bin/python bench/slots.py --rebuild  # rebuild the bench databases
 
-Builds the clinic of bench/dataset.py with 1,000 and 50,000 appointments of history, in its
-own SQLite file under var/bench/ (never the demo database). It then times
-`slots_available` for one therapist over 1, 7 and 30 days and for any therapist over 7
-days, and counts its SQL queries. Each history size runs in its own process, because the
-database is chosen when Django starts.
+Builds the clinic of bench/dataset.py with 20 therapists and 1,000 or 50,000 appointments of
+history, and with 100 therapists and 1,000, each in its own SQLite file under var/bench/
+(never the demo database). It then times `slots_available` for one therapist over 1, 7 and
+30 days and for any therapist over 7 and 30 days, and counts its SQL queries. Each clinic
+runs in its own process, because the database is chosen when Django starts.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from dataset import FUTURE_DAYS, ZONE
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
-SIZES = (1_000, 50_000)
+# (history rows, therapists): history growth at 20 therapists, and a clinic five times larger.
+CLINICS = ((1_000, 20), (50_000, 20), (1_000, 100))
 REPEAT = 100
 # A fixed "now" keeps every run identical.
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=ZONE)
@@ -35,12 +36,20 @@ SCENARIOS = [
     ("One therapist, 7 days", 7, True),
     ("One therapist, 30 days", 30, True),
     ("Any therapist, 7 days", 7, False),
+    ("Any therapist, 30 days", 30, False),
 ]
+# Targets (CPU ms): the fixed cost, and "any therapist over 30 days" at 100 therapists.
+TARGETS = {("One therapist, 1 day", 20): 3.0, ("Any therapist, 30 days", 100): 200.0}
 
 
-def setup_django(size: int) -> None:
+def db_path(size: int, therapists: int) -> Path:
+    suffix = "" if therapists == dataset.THERAPISTS else f"-{therapists}t"
+    return BENCH_DIR / f"slots-{size}{suffix}.sqlite3"
+
+
+def setup_django(size: int, therapists: int) -> None:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{BENCH_DIR / f'slots-{size}.sqlite3'}"
+    os.environ["DATABASE_URL"] = f"sqlite:///{db_path(size, therapists)}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
     os.environ["CLINIC_TIME_ZONE"] = "America/Toronto"
     sys.path.insert(0, str(ROOT))
@@ -49,12 +58,12 @@ def setup_django(size: int) -> None:
     django.setup()
 
 
-def measure(size: int, rebuild: bool) -> dict:
-    path = BENCH_DIR / f"slots-{size}.sqlite3"
+def measure(size: int, therapists: int, rebuild: bool) -> dict:
+    path = db_path(size, therapists)
     if rebuild:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-    setup_django(size)
+    setup_django(size, therapists)
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -66,7 +75,7 @@ def measure(size: int, rebuild: bool) -> dict:
 
     call_command("migrate", verbosity=0)
     if not dataset.is_built():
-        dataset.build(size, NOW)
+        dataset.build(size, NOW, therapists)
     option = TreatmentOption.objects.select_related("treatment_type").get(
         treatment_type__code="trigger-point", duration_minutes=60
     )
@@ -91,8 +100,10 @@ def measure(size: int, rebuild: bool) -> dict:
             cpu.append((clock.process_time() - c0) * 1000)
         with CaptureQueriesContext(connection) as queries:
             run()
+        timings.sort()
         result["scenarios"].append(
             {"label": label, "median_ms": statistics.median(timings),
+             "p95_ms": timings[int(len(timings) * 0.95) - 1],
              "cpu_ms": statistics.median(cpu), "queries": len(queries),
              "slots": len(slots)}
         )
@@ -101,29 +112,35 @@ def measure(size: int, rebuild: bool) -> dict:
 
 def main() -> None:
     rebuild = "--rebuild" in sys.argv
-    if "--size" in sys.argv:
-        size = int(sys.argv[sys.argv.index("--size") + 1])
-        print(json.dumps(measure(size, rebuild)))
+    if "--clinic" in sys.argv:
+        size, therapists = map(int, sys.argv[sys.argv.index("--clinic") + 1].split(","))
+        print(json.dumps(measure(size, therapists, rebuild)))
         return
     results = {}
-    for size in SIZES:
-        args = [sys.executable, __file__, "--size", str(size), *(["--rebuild"] if rebuild else [])]
+    for size, therapists in CLINICS:
+        args = [sys.executable, __file__, "--clinic", f"{size},{therapists}",
+                *(["--rebuild"] if rebuild else [])]
         out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
-        results[size] = json.loads(out.strip().splitlines()[-1])
-    small, large = (results[s] for s in SIZES)
-    print(f"History rows: {small['history']:,} and {large['history']:,}; "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
-          f"future diary: {large['future']:,} appointments over {FUTURE_DAYS} days; "
-          f"median of {REPEAT} runs on SQLite.\n")
-    print(f"| Query | Slots | {small['history']:,} history: wall / CPU | queries "
-          f"| {large['history']:,} history: wall / CPU | queries | Growth (CPU) |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for a, b in zip(small["scenarios"], large["scenarios"], strict=True):
-        print(f"| {a['label']} | {b['slots']} | {a['median_ms']:.1f} / {a['cpu_ms']:.1f} ms | {a['queries']} "
-              f"| {b['median_ms']:.1f} / {b['cpu_ms']:.1f} ms | {b['queries']} "
-              f"| {b['cpu_ms'] / a['cpu_ms']:.2f}x |")
-    print("\nWall: median elapsed time. CPU: median process time, which excludes waiting for a "
-          "core on a busy machine (SQLite runs in-process, so its work is included).")
+        results[size, therapists] = json.loads(out.strip().splitlines()[-1])
+    print(f"\n### Availability (slots_available in-process, SQLite)\n\n{os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}; future diary over {FUTURE_DAYS} days; "
+          f"{REPEAT} runs each: wall median / p95, CPU median (ms), and queries.\n")
+    heads = [f"{r['history']:,} history, {t} therapists" for (_, t), r in results.items()]
+    print("| query | " + " | ".join(heads) + " | target |")
+    print("|---|" + "---:|" * (len(heads) + 1))
+    for i, (label, _, _) in enumerate(SCENARIOS):
+        cells, target = [], ""
+        for (_, therapists), r in results.items():
+            x = r["scenarios"][i]
+            cells.append(f"{x['median_ms']:.1f} / {x['p95_ms']:.1f} / {x['cpu_ms']:.1f} ({x['queries']})")
+            bound = TARGETS.get((label, therapists))
+            if bound:
+                mark = "met" if x["cpu_ms"] < bound else "MISSED"
+                target = f"CPU < {bound:g} ms at {therapists} therapists: {mark}"
+        print(f"| {label} | " + " | ".join(cells) + f" | {target} |")
+    print("\nCPU is process time, which leaves out waiting for a core on a busy machine (SQLite "
+          "runs in-process, so its work is included).")
+
 
 if __name__ == "__main__":
     main()

@@ -51,3 +51,6 @@ for _role, _plan_actions in ((THERAPIST, (V, A, C)), (MANAGER, (V, A, C, D))):
     ROLE_PERMISSIONS[_role].update(
         {"treatmentplan": _plan_actions, "plansession": _plan_actions, "outcomeresponse": (V, A)}
     )
+# Unfinished online bookings are not in the admin; the manager holds the permissions so
+# every model stays the manager's, as for the rest of the clinic's data.
+ROLE_PERMISSIONS[MANAGER]["bookingdraft"] = (V, A, C, D)

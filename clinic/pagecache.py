@@ -9,6 +9,11 @@ treatments/apps.py call `invalidate()` for every save and delete of what these p
 The deploy is part of the key (templates and static files), so a new release renders anew.
 
 A request carrying flash messages is rendered as usual, so no message is lost or cached.
+
+A visitor who sends no cookie at all (no session, no messages: nothing of theirs can be on
+the page) is answered by `PublicPageMiddleware` before the session, authentication and
+message layers run, with the whole response those layers produced for the last such
+visitor; the security headers are still added around it on every request.
 """
 
 from __future__ import annotations
@@ -66,12 +71,41 @@ def cached_public_page(view: Callable[[HttpRequest], HttpResponse]):
             generation = shared_cache.get(GENERATION_KEY, generation)
         page = found.get(page_key)
         if page is not None and page[0] == generation:
-            return HttpResponse(page[2], content_type=page[1])
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.cookies and not response.streaming:
-            shared_cache.set(
-                page_key, (generation, response["Content-Type"], response.content), TIMEOUT
-            )
+            response = HttpResponse(page[2], content_type=page[1])
+        else:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.cookies and not response.streaming:
+                shared_cache.set(
+                    page_key, (generation, response["Content-Type"], response.content), TIMEOUT
+                )
+        response.public_page_generation = generation
         return response
 
     return wrapper
+
+
+class PublicPageMiddleware:
+    """Answer a cookie-less GET of a cached public page from the cache, whole (see above).
+
+    Sits after the security and static-file middleware and before the session middleware.
+    Only responses that `cached_public_page` marked, with no cookie set, are stored."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD") or request.COOKIES or request.META.get("QUERY_STRING"):
+            return self.get_response(request)
+        key = f"public-response:{_deploy()}:{request.path}"
+        found = shared_cache.get_many([GENERATION_KEY, key])
+        stored = found.get(key)
+        if stored is not None and stored[0] == found.get(GENERATION_KEY):
+            response = HttpResponse(stored[2])
+            for header, value in stored[1]:
+                response[header] = value
+            return response
+        response = self.get_response(request)
+        generation = getattr(response, "public_page_generation", None)
+        if generation and response.status_code == 200 and not response.cookies:
+            shared_cache.set(key, (generation, list(response.items()), response.content), TIMEOUT)
+        return response

@@ -22,7 +22,7 @@ from bookings.models.notes import (
     NoteReferral,
     SessionNote,
 )
-from bookings.models.online import ConfirmedVia, OnlineBooking, OnlineSubmission
+from bookings.models.online import BookingDraft, ConfirmedVia, OnlineBooking, OnlineSubmission
 from bookings.models.plans import OutcomeResponse, PlanSession, ResponseSource, TreatmentPlan
 from bookings.models.portal import PortalToken
 from bookings.models.schedule import BookingPolicy, Closure, TimeOff, Weekday, WorkingHours
@@ -35,6 +35,7 @@ __all__ = [
     "AppointmentSource",
     "AppointmentStatus",
     "BodyMapEntry",
+    "BookingDraft",
     "BookingPolicy",
     "Closure",
     "EmailDelivery",

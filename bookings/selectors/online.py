@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from bookings import rules
@@ -67,9 +68,9 @@ def screening_verdict(
     """Screen the answers given on the form. Nothing on record about the person is used,
     so the outcome cannot reveal whether their email is known to the clinic."""
     consents = [PendingConsent(kind=ConsentKind.SENSITIVE_AREA, region=r) for r in sensitive_consents]
-    treatment_type = TreatmentType.objects.prefetch_related("body_sites").get(
-        pk=option.treatment_type_id
-    )
+    # The option's treatment type is already loaded with it; only its sites are read here.
+    treatment_type = option.treatment_type
+    prefetch_related_objects([treatment_type], "body_sites")
     return screen(
         answers,
         treatment_type,

@@ -232,6 +232,9 @@ def plan_book(
                 source=AppointmentSource.STAFF,
                 therapist=spec.therapist,
                 now=now,
+                # Who books decides who may (a therapist only with themselves) and that
+                # a therapist's own plan grants no early access to the record.
+                by=by if getattr(by, "is_authenticated", False) else None,
             )
             PlanSession.objects.create(plan=plan, appointment=appointment, number=number)
     return plan

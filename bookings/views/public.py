@@ -1,9 +1,9 @@
 """The public booking flow: one page per step, GET shows, POST saves and redirects.
 
-State lives in the session under one key until the booking is made; every step checks
-the earlier steps are done and sends the client back to the first one that is not. The
-health answers sit in the session only between the health step and the confirmation,
-and are dropped as soon as screening refuses or the booking is made.
+State lives server-side in a short-lived draft (`bookings.services.drafts`); the session
+holds only the draft's random key, never an answer. Every step checks the earlier steps
+are done and sends the client back to the first one that is not. The health answers are
+dropped as soon as screening refuses, and the draft is removed when the booking is made.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from bookings.selectors.online import (
     screening_versions,
     slot_week,
 )
+from bookings.services import drafts
 from bookings.services.online import (
     ClientDetails,
     ScreeningRefused,
@@ -46,7 +47,8 @@ from clinic.models import Therapist
 from clinic.ratelimit import count_action, rate_limited
 from treatments.models import TreatmentOption
 
-SESSION_KEY = "online_booking"
+DRAFT_KEY = "online_booking_draft"
+DONE_KEY = "online_booking_done"
 WINDOW_DAYS = 7
 BOT_REFUSED = "We could not accept this form. If you are a person, please call us to book."
 STEPS = [
@@ -69,11 +71,13 @@ FIELD_STEP = {
 
 
 def _state(request: HttpRequest) -> dict[str, Any]:
-    return dict(request.session.get(SESSION_KEY) or {})
+    return drafts.draft_load(key=request.session.get(DRAFT_KEY))
 
 
 def _save(request: HttpRequest, state: dict[str, Any]) -> None:
-    request.session[SESSION_KEY] = state
+    key = drafts.draft_save(key=request.session.get(DRAFT_KEY), data=state)
+    if request.session.get(DRAFT_KEY) != key:
+        request.session[DRAFT_KEY] = key
 
 
 def _options():
@@ -362,7 +366,8 @@ def step_review(request: HttpRequest) -> HttpResponse:
                 ]
             else:
                 count_action(request, "booking")
-                _save(request, {"done": booking.manage_token})
+                drafts.draft_discard(key=request.session.pop(DRAFT_KEY, None))
+                request.session[DONE_KEY] = booking.manage_token
                 return redirect("bookings:book_done")
     else:
         form = ReviewForm(initial={"flow": state["flow"]}, alternatives=alternatives, flow=state["flow"])
@@ -388,7 +393,7 @@ def step_review(request: HttpRequest) -> HttpResponse:
 
 
 def done(request: HttpRequest) -> HttpResponse:
-    booking = online_booking_for_token(_state(request).get("done", ""))
+    booking = online_booking_for_token(request.session.get(DONE_KEY, ""))
     if booking is None:
         return redirect("bookings:book")
     # The address as typed, never the stored one: the page must not tell what the clinic

@@ -79,6 +79,14 @@ def flow_token(browser) -> str:
     return page.split('name="flow" value="', 1)[1].split('"', 1)[0]
 
 
+def flow_state(browser) -> dict:
+    """What the booking flow keeps for this browser (its server-side draft)."""
+    from bookings.services.drafts import draft_load
+    from bookings.views.public import DRAFT_KEY
+
+    return draft_load(key=browser.session.get(DRAFT_KEY))
+
+
 def confirm_review(browser, **extra):
     return browser.post(
         reverse("bookings:book_review"), {"flow": flow_token(browser), "policy_accepted": "on", **extra}

@@ -189,3 +189,16 @@ def test_the_session_note_knows_its_plan_and_links_the_measures(
     page = client.get(reverse("admin:bookings_sessionnote_change", args=[other.pk])).content.decode()
     assert "Session 2 of 8 of a" in page
     assert reverse("admin:bookings_treatmentplan_measure", args=[plan.pk, 2, "rmdq"]) not in page
+
+
+def test_outcome_report_runs_in_three_queries_however_many_plans(
+    client_person, other_client, working_therapist, option_60, django_assert_max_num_queries
+):
+    from bookings.selectors.plans import outcome_report
+
+    make_plan(client_person, working_therapist, option_60, sessions=3)
+    make_plan(other_client, working_therapist, option_60, sessions=3, weekday=2)
+    with django_assert_max_num_queries(3):
+        report = outcome_report()
+    assert (report.plans, report.plans_completed, report.clients_measured) == (2, 0, 0)
+    assert report.share_improved is None

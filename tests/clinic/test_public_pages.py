@@ -64,3 +64,31 @@ def test_an_edit_not_yet_committed_leaves_the_cached_page(client, django_capture
     with django_capture_on_commit_callbacks(execute=False) as pending:
         TreatmentType.objects.filter(code="trigger-point").first().save()
     assert len(pending) == 1  # the new generation starts only on commit
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/treatments/"])
+def test_a_visitor_without_cookies_is_answered_before_the_session_layers(client, url):
+    first = client.get(url)
+    second = client.get(url)
+    assert hasattr(first.wsgi_request, "user")  # rendered through the whole stack
+    assert not hasattr(second.wsgi_request, "user")  # answered from the cache, whole
+    assert second.content == first.content
+    for header in ("Content-Type", "X-Frame-Options", "X-Content-Type-Options"):
+        assert second[header] == first[header]
+
+
+@pytest.mark.django_db
+def test_a_visitor_with_a_message_sees_it_on_the_cached_page(client):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.test import RequestFactory
+
+    client.get("/")
+    storage = CookieStorage(RequestFactory().get("/"))
+    cookie = storage._encode([Message(constants.SUCCESS, "Your booking was cancelled.")])
+    client.cookies["messages"] = cookie
+    page = client.get("/").text
+    assert "Your booking was cancelled." in page and "Trigger point therapy" in page
+    assert "Your booking was cancelled." not in client.get("/").text

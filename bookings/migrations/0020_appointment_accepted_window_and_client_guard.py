@@ -51,7 +51,7 @@ def record_windows(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookings", "0018_email_deliveries_and_upkeep_jobs")]
+    dependencies = [("bookings", "0019_booking_drafts_server_side")]
 
     operations = [
         migrations.AddField(
