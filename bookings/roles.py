@@ -28,6 +28,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Append-only: addenda are added, never changed; the access log is only read.
         "noteaddendum": (V, A),
         "accesslog": (V,),
+        # Written only by the retention purge, kept as its record.
+        "recordpurge": (V,),
         "portaltoken": (V, A, C, D),
     },
 }

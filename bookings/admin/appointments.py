@@ -78,7 +78,7 @@ class ServiceForm(forms.ModelForm):
 class AppointmentAddForm(ServiceForm):
     class Meta:
         model = Appointment
-        fields = ["client", "option", "therapist", "room", "starts_at", "needs_clearance"]
+        fields = ["client", "option", "therapist", "room", "starts_at"]
         help_texts = {
             "therapist": "Leave empty for any free therapist who offers the treatment.",
             "room": "Leave empty to take the first free room.",
@@ -96,7 +96,6 @@ class AppointmentAddForm(ServiceForm):
             therapist=data.get("therapist"),
             room=data.get("room"),
             source=AppointmentSource.STAFF,
-            needs_clearance=data.get("needs_clearance", False),
             by=self.user,
         )
 
@@ -185,7 +184,10 @@ class AppointmentAdmin(admin.ModelAdmin):
         "flags",
     ]
     list_display_links = ["local_start"]
-    list_filter = [WhenFilter, "therapist", "status", "treatment_type", "source", "needs_clearance"]
+    list_filter = [
+        WhenFilter, "therapist", "status", "treatment_type", "source", "needs_clearance",
+        "needs_consent", "needs_review",
+    ]
     search_fields = ["client__first_name", "client__last_name", "client__email", "client__phone"]
     list_select_related = ["client", "therapist", "treatment_type", "online_booking__submission"]
     actions = [
@@ -197,8 +199,8 @@ class AppointmentAdmin(admin.ModelAdmin):
     ordering = ["-starts_at"]
     change_readonly = [
         "public_id", "client", "treatment_type", "option", "duration_minutes", "price", "room",
-        "local_end", "buffer_until", "source", "needs_clearance", "late_cancellation",
-        "cancelled_at", "created_at", "client_emails",
+        "local_end", "buffer_until", "source", "needs_clearance", "needs_consent", "needs_review",
+        "late_cancellation", "cancelled_at", "created_at", "client_emails",
     ]
 
     # -- columns --------------------------------------------------------------------------
@@ -227,6 +229,10 @@ class AppointmentAdmin(admin.ModelAdmin):
         out = []
         if obj.needs_clearance:
             out.append("needs clearance")
+        if obj.needs_consent:
+            out.append("needs consent")
+        if obj.needs_review:
+            out.append("needs screening review")
         if obj.late_cancellation:
             out.append("late cancellation")
         submission = _submission(obj)

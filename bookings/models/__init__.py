@@ -20,6 +20,7 @@ from bookings.models.notes import (
     NoteAddendum,
     NoteChecklistItem,
     NoteReferral,
+    RecordPurge,
     SessionNote,
 )
 from bookings.models.online import BookingDraft, ConfirmedVia, OnlineBooking, OnlineSubmission
@@ -51,6 +52,7 @@ __all__ = [
     "OutcomeResponse",
     "PlanSession",
     "PortalToken",
+    "RecordPurge",
     "ResponseSource",
     "SessionNote",
     "TimeOff",

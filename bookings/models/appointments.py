@@ -73,8 +73,18 @@ class Appointment(models.Model):
         max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )
     source = models.CharField(max_length=10, choices=AppointmentSource.choices)
+    # The screening result when the appointment was booked (and again at each check-in
+    # attempt), so the schedule flags what needs attention before the day. Flags only:
+    # the front desk sees the schedule and must not see which condition is behind them.
     needs_clearance = models.BooleanField(
         default=False, help_text="Screening asked for a clinician's clearance before treatment."
+    )
+    needs_consent = models.BooleanField(
+        default=False, help_text="The treatment needs the client's written regional consent."
+    )
+    needs_review = models.BooleanField(
+        default=False,
+        help_text="Red-flag questions unanswered or treatment refused: a clinician must review.",
     )
     late_cancellation = models.BooleanField(default=False)
     # The cancellation window of the policy in force when this was booked: late or not is

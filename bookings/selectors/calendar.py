@@ -67,6 +67,8 @@ class Flags:
     first_visit: bool
     needs_clearance: bool
     unsigned_note: bool
+    needs_consent: bool
+    needs_review: bool
 
     def labels(self) -> list[str]:
         out = []
@@ -74,6 +76,10 @@ class Flags:
             out.append("first visit")
         if self.needs_clearance:
             out.append("needs clearance")
+        if self.needs_consent:
+            out.append("needs consent")
+        if self.needs_review:
+            out.append("needs screening review")
         if self.unsigned_note:
             out.append("note not signed")
         return out
@@ -166,6 +172,8 @@ def calendar_range(start: date, end: date, *, view: str, user) -> dict[str, Any]
         flags = Flags(
             first_visit=not a.has_earlier,
             needs_clearance=a.needs_clearance,
+            needs_consent=a.needs_consent,
+            needs_review=a.needs_review,
             unsigned_note=a.status in (Status.CHECKED_IN, Status.COMPLETED) and not a.note_signed,
         )
         active = a.status not in INACTIVE_STATUSES

@@ -60,6 +60,8 @@ class Block:
     top: int  # wall-clock minutes since midnight
     height: int
     needs_clearance: bool
+    needs_consent: bool
+    needs_review: bool
     late_cancellation: bool
     first_visit: bool
 
@@ -211,6 +213,8 @@ def _schedule(therapists: list[tuple[int, str, str]], days: list[date], *, now: 
                         top=top,
                         height=height,
                         needs_clearance=appt.needs_clearance,
+                        needs_consent=appt.needs_consent,
+                        needs_review=appt.needs_review,
                         late_cancellation=appt.late_cancellation,
                         first_visit=appt.status != AppointmentStatus.CANCELLED and not appt.seen_before,
                     )

@@ -24,11 +24,11 @@ from django.utils import timezone
 from bookings import emails, errors, rules
 from bookings.models import Appointment, AppointmentStatus, BookingPolicy
 from bookings.selectors.availability import Diary, clinic_zone
+from bookings.selectors.screening import SessionScreening, screening_for, session_screening
 from bookings.selectors.visibility import check_may_change
 from clinic.models import Client, Room, Therapist
 from clinic.validation import validate_row
 from treatments.models import TreatmentOption
-from treatments.selectors import clearances_for_client, screen_client
 
 Status = AppointmentStatus
 
@@ -39,16 +39,27 @@ CLEARANCE_MISSING = (
 NOTE_SIGNED = "The session note of this appointment is signed; the appointment cannot be moved."
 
 
-def _check_clearance(appointment: Appointment, *, now: datetime) -> None:
-    """Refuse to check in an appointment flagged `needs_clearance` until a clearance valid
-    on its day is on record and screening no longer asks for one."""
-    current = Appointment.objects.select_related("client", "treatment_type").get(pk=appointment.pk)
-    if not current.needs_clearance:
-        return
-    day = current.starts_at.astimezone(clinic_zone()).date()
-    valid = [c for c in clearances_for_client(current.client) if c.is_valid_on(day)]
-    if not valid or screen_client(current.client, current.treatment_type, now=now).needs_clearance:
-        raise ValidationError(CLEARANCE_MISSING, code="needs_clearance")
+def _record_screening(appointment: Appointment, screening: SessionScreening) -> None:
+    """Keep the flags the schedule shows in step with the record as it stands."""
+    flags = {
+        "needs_clearance": screening.needs_clearance,
+        "needs_consent": screening.needs_consent,
+        "needs_review": screening.needs_review,
+    }
+    if any(getattr(appointment, name) != value for name, value in flags.items()):
+        Appointment.objects.filter(pk=appointment.pk).update(**flags)
+        for name, value in flags.items():
+            setattr(appointment, name, value)
+
+
+def _check_in_gate(appointment: Appointment, *, now: datetime) -> None:
+    """Check-in is the start of the session: the session gate decides, with the answers on
+    the client's record. The appointment's flags are refreshed either way, so a clearance
+    recorded since booking clears the schedule's flag."""
+    current = Appointment.objects.select_related("client").get(pk=appointment.pk)
+    screening = session_screening(current, now=now)
+    _record_screening(current, screening)
+    screening.check()
 
 
 def _check_note_not_signed(appointment: Appointment) -> None:
@@ -163,8 +174,8 @@ def appointment_book(
     therapist: Therapist | None = None,
     room: Room | None = None,
     now: datetime | None = None,
-    needs_clearance: bool = False,
     by=None,
+    screening: SessionScreening | None = None,
 ) -> Appointment:
     """Book `option` for `client` at `starts_at`, or raise a `ValidationError` saying why.
 
@@ -176,10 +187,22 @@ def appointment_book(
     not bookable online, and book within the staff windows (same day, further ahead);
     grid, hours and overlaps are the same for everyone. The appointment records the
     cancellation window in force now, which later decides whether a cancellation is late.
+
+    The client's record is screened for the treatment and the result kept on the
+    appointment (`needs_clearance`, `needs_consent`, `needs_review`), whoever books:
+    staff may book a session that may not start yet, and the schedule shows why. An
+    online booking passes the `screening` of what the person submitted instead: it enters
+    the record only once confirmed.
     """
     now = now or timezone.now()
     starts_at = _check_aware(starts_at)
     check_may_change(by, appointment=None, therapist_id=therapist.pk if therapist else None)
+    # Screened before the booking transaction: the answers do not depend on the diary,
+    # and the diary's lock should be held for as short a time as possible.
+    if screening is None:
+        screening = screening_for(
+            client=client, treatment_type_id=option.treatment_type_id, now=now
+        )
     with transaction.atomic():
         option = TreatmentOption.objects.select_related("treatment_type").get(pk=option.pk)
         rules.check_option_bookable(option, source=source)
@@ -214,7 +237,9 @@ def appointment_book(
             buffer_ends_at=end + diary.buffer,
             status=Status.BOOKED,
             source=source,
-            needs_clearance=needs_clearance,
+            needs_clearance=screening.needs_clearance,
+            needs_consent=screening.needs_consent,
+            needs_review=screening.needs_review,
             cancellation_window=rules.accepted_window(policy),
             assigned_by=by,
         )
@@ -360,7 +385,7 @@ def appointment_set_status(
         policy=BookingPolicy.current(),
     )
     if to_status == Status.CHECKED_IN:
-        _check_clearance(appointment, now=now)
+        _check_in_gate(appointment, now=now)
     with transaction.atomic():
         # No transition leads from a status that frees the diary back to one that holds
         # it, so this update can never collide with the overlap guards.

@@ -47,6 +47,7 @@ from bookings.selectors.online import (
     screening_versions,
     therapist_free_at,
 )
+from bookings.selectors.screening import SessionScreening
 from bookings.services.appointments import (
     appointment_book,
     appointment_cancel,
@@ -426,8 +427,8 @@ def _create(
         starts_at=starts_at,
         therapist=therapist,
         source=AppointmentSource.ONLINE,
-        needs_clearance=verdict.needs_clearance,
         now=now,
+        screening=SessionScreening(verdict=verdict),
     )
     policy = BookingPolicy.current()
     # The window the client accepts is the one recorded on the appointment.

@@ -19,6 +19,7 @@ from bookings.services.appointments import (
 from clinic.models import Room
 from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
 from tests.conftest import make_client, make_therapist
+from tests.factories import screened
 from treatments.models import TreatmentOption, TreatmentType
 
 pytestmark = pytest.mark.django_db
@@ -220,6 +221,7 @@ def test_cancelling_twice_or_after_the_start_is_refused(working_therapist, clien
 
 # -- status -------------------------------------------------------------------------------
 def test_status_moves_along_the_allowed_path(working_therapist, client_person, option_60):
+    screened(client_person)
     appointment = book(client_person, option_60, local(MONDAY, 9), therapist=working_therapist)
     steps = [
         (Status.BOOKED, Status.CONFIRMED, NOW),

@@ -51,7 +51,7 @@ def record_windows(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookings", "0019_booking_drafts_server_side")]
+    dependencies = [("bookings", "0021_signed_notes_immutable")]
 
     operations = [
         migrations.AddField(
