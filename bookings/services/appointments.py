@@ -151,13 +151,12 @@ def _save_guarded(appointment: Appointment, **save_kwargs) -> None:
     the client's other appointment when the client is busy then, else SLOT_TAKEN."""
     # Related rows come from the caller's reads; overlaps are the diary's and the database's.
     validate_row(appointment, trusted=["client", "therapist", "treatment_type", "option", "room"])
-    if busy := _client_busy(appointment):
-        raise busy
     try:
         with transaction.atomic():
             appointment.save(**save_kwargs)
     except IntegrityError as exc:
-        # A concurrent booking won the race; which guard refused is told by what committed.
+        # Which guard refused (the client's, or the therapist's or room's) is told by what
+        # is in the database: a committed overlapping appointment of the same client.
         raise _client_busy(appointment) or errors.refused("slot_taken") from exc
     except OperationalError as exc:
         if not _is_deadlock(exc):

@@ -20,6 +20,7 @@ from bookings.services.appointments import (
 )
 from bookings.services.online import online_booking_cancel, online_booking_move
 from tests.bookings.conftest import MONDAY, NOW, book, book_online, local
+from tests.factories import screened
 
 pytestmark = pytest.mark.django_db
 Status = AppointmentStatus
@@ -108,6 +109,7 @@ def test_check_in_opens_the_configured_time_before_the_start_on_the_day(
     working_therapist, client_person, option_60, time_machine
 ):
     BookingPolicy.objects.filter(pk=1).update(check_in_opens=timedelta(minutes=30))
+    screened(client_person)
     appointment = book(client_person, option_60, local(MONDAY, 10))
     time_machine.move_to(local(MONDAY, 9, 29))
     with pytest.raises(ValidationError, match="Check-in opens 09:30") as refused:
@@ -133,6 +135,7 @@ def test_check_in_is_refused_on_another_day(working_therapist, client_person, op
 def test_no_show_and_completed_only_after_the_start(
     working_therapist, client_person, option_60, time_machine, to_status
 ):
+    screened(client_person)
     appointment = book(client_person, option_60, local(MONDAY, 10))
     from_status = Status.BOOKED
     if to_status == Status.COMPLETED:
