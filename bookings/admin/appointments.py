@@ -22,13 +22,12 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from bookings import rules
 from bookings.admin.mail import appointment_emails
 from bookings.models import Appointment, AppointmentSource, AppointmentStatus
 from bookings.selectors.availability import clinic_zone
 from bookings.selectors.workspace import monday_of
 from bookings.services.appointments import (
-    CANCELLABLE,
-    TRANSITIONS,
     appointment_book,
     appointment_cancel,
     appointment_reschedule,
@@ -101,7 +100,14 @@ class AppointmentAddForm(ServiceForm):
         )
 
 
+TELL_CLIENT_HELP = "Email the client the change, with an updated calendar file."
+
+
 class AppointmentChangeForm(ServiceForm):
+    notify_client = forms.BooleanField(
+        required=False, initial=True, label="Tell the client", help_text=TELL_CLIENT_HELP
+    )
+
     class Meta:
         model = Appointment
         fields = ["therapist", "starts_at", "status", "cancellation_reason"]
@@ -110,9 +116,7 @@ class AppointmentChangeForm(ServiceForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         current = self.instance.status
-        allowed = {current, *TRANSITIONS.get(current, ())}
-        if current in CANCELLABLE:
-            allowed.add(Status.CANCELLED)
+        allowed = {current, *rules.next_statuses(current)}
         self.fields["status"].choices = [(v, label) for v, label in Status.choices if v in allowed]
 
     def apply(self, data: dict) -> Appointment:
@@ -124,12 +128,14 @@ class AppointmentChangeForm(ServiceForm):
                 starts_at=data["starts_at"],
                 therapist=data["therapist"],
                 by_staff=True,
+                notify=data.get("notify_client", False),
                 by=self.user,
             )
         if "status" in changed and data["status"] == Status.CANCELLED:
             appointment = appointment_cancel(
                 appointment=appointment,
                 reason=data.get("cancellation_reason") or "Cancelled by the clinic",
+                notify=data.get("notify_client", False),
                 by=self.user,
             )
         elif "status" in changed:
@@ -315,6 +321,7 @@ class AppointmentAdmin(admin.ModelAdmin):
                         appointment=appointment,
                         reason=form.cleaned_data["reason"],
                         by_client=form.cleaned_data["by_client"],
+                        notify=form.cleaned_data["notify_client"],
                         by=request.user,
                     )
                 except ValidationError as exc:
@@ -371,7 +378,7 @@ class AppointmentAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return list(AppointmentAddForm.Meta.fields)
-        return [*AppointmentChangeForm.Meta.fields, *self.change_readonly]
+        return [*AppointmentChangeForm.Meta.fields, "notify_client", *self.change_readonly]
 
     def get_readonly_fields(self, request, obj=None):
         return self.change_readonly if obj else []

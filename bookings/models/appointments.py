@@ -8,6 +8,7 @@ on PostgreSQL, triggers on SQLite. Create and change appointments through
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +17,8 @@ from django.utils import timezone
 
 from clinic.models import Client, Room, Therapist
 from treatments.models import TreatmentOption, TreatmentType
+
+DEFAULT_CANCELLATION_WINDOW = timedelta(hours=24)
 
 
 class AppointmentStatus(models.TextChoices):
@@ -86,6 +89,17 @@ class Appointment(models.Model):
         help_text="Red-flag questions unanswered or treatment refused: a clinician must review.",
     )
     late_cancellation = models.BooleanField(default=False)
+    # The cancellation window of the policy in force when this was booked: late or not is
+    # always judged against it (see `bookings.rules.cancellation_is_late`), whoever booked.
+    # The booking service always records it; the default is the default policy's window.
+    cancellation_window = models.DurationField(
+        default=DEFAULT_CANCELLATION_WINDOW,
+        help_text="The cancellation window the booking was made under.",
+    )
+    changed_late = models.BooleanField(
+        default=False,
+        help_text="The client moved it inside the cancellation window; cancelling it is late.",
+    )
     # Who last gave the appointment its therapist (null: the client online, or the system).
     # A therapist who put a client on themselves gets no early access to the record from it
     # (see `bookings.selectors.visibility`).

@@ -19,7 +19,7 @@ import json
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import Any
@@ -32,6 +32,7 @@ from django.db import models, transaction
 from django.db.models import ForeignObjectRel
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.duration import duration_iso_string
 
 from bookings.fhir import client_bundle
 from bookings.models import ATTENDED_STATUSES, AccessLog, Appointment
@@ -78,6 +79,8 @@ def _value(value: Any) -> Any:
         return timezone.localtime(value).isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, timedelta):
+        return duration_iso_string(value)
     if isinstance(value, (Decimal, UUID)):
         return str(value)
     if isinstance(value, models.Model):

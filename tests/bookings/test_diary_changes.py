@@ -218,6 +218,7 @@ def test_the_policy_page_opens_and_saves_when_the_row_is_missing(client, manager
             "max_advance": "90 00:00:00",
             "slot_step_minutes": 30,
             "cancellation_window": "24:00:00",
+            "check_in_opens": "01:00:00",
             "cancellation_policy_text": "Tell us a day ahead.",
         },
     )

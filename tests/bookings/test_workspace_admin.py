@@ -365,14 +365,16 @@ def test_check_in_is_refused_until_a_valid_clearance_is_recorded(
     assert not appointment.needs_clearance
 
 
-def test_check_in_without_the_flag_needs_no_clearance(client, front_desk, appointment):
+def test_check_in_without_the_flag_needs_no_clearance(client, front_desk, appointment, time_machine):
+    time_machine.move_to(local(MONDAY, 9, 55))
     client.force_login(front_desk)
     run_action(client, "check_in", appointment)
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CHECKED_IN
 
 
-def test_the_clearance_rule_is_in_the_service_for_every_path(appointment):
+def test_the_clearance_rule_is_in_the_service_for_every_path(appointment, time_machine):
+    time_machine.move_to(local(MONDAY, 9, 55))
     from django.core.exceptions import ValidationError
 
     from bookings.selectors.screening import CLEARANCE_MISSING
