@@ -28,6 +28,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy
 
 from bookings.models import Appointment, SessionNote
+from bookings.models.notes import AccessAction
 from bookings.selectors.availability import clinic_zone
 from bookings.selectors.calendar import calendar_page_context
 from bookings.selectors.notes import notes_to_sign
@@ -39,6 +40,7 @@ from bookings.selectors.workspace import (
     schedule_for_week,
     weekly_report,
 )
+from bookings.services.notes import access_record, client_ip
 from bookings.services.therapists import therapist_onboard, therapist_reset_feed
 from bookings.workspace_forms import TherapistOnboardForm
 from clinic.models import Therapist
@@ -305,9 +307,14 @@ class ClinicAdminSite(admin.AdminSite):
     def notes_to_sign_view(self, request: HttpRequest) -> HttpResponse:
         if not self.get_model_admin(SessionNote).has_view_permission(request):
             raise PermissionDenied
+        notes = list(notes_to_sign(request.user))
+        access_record(
+            user=request.user, action=AccessAction.VIEW, object_type="bookings.sessionnote",
+            object_id="to sign", client=None, ip=client_ip(request),
+        )
         return TemplateResponse(
             request,
             "admin/bookings/sessionnote/to_sign.html",
-            self._context(request, "Notes to sign", model=SessionNote, notes=notes_to_sign(request.user)),
+            self._context(request, "Notes to sign", model=SessionNote, notes=notes),
         )
 

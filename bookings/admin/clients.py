@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 
+from bookings.admin.access import AccessLogged
 from bookings.models import Appointment
 from bookings.models.notes import AccessAction
 from bookings.selectors.notes import progress_for_client
@@ -48,7 +49,7 @@ class VisibilityRuleMixin:
 
 
 @admin.register(HealthIntake)
-class HealthIntakeAdmin(VisibilityRuleMixin, treatments_admin.HealthIntakeAdmin):
+class HealthIntakeAdmin(AccessLogged, VisibilityRuleMixin, treatments_admin.HealthIntakeAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # No model permission (front desk): 403 as before; out of the rule's scope: 404.
         if not self.has_view_or_change_permission(request):
@@ -56,26 +57,28 @@ class HealthIntakeAdmin(VisibilityRuleMixin, treatments_admin.HealthIntakeAdmin)
         intake = self.get_object(request, object_id)
         if intake is None:
             raise Http404("No such health intake.")
-        access_record(
-            user=request.user,
-            action=AccessAction.VIEW if request.method == "GET" else AccessAction.CHANGE,
-            obj=intake, client=intake.client, ip=client_ip(request),
-        )
+        if request.method == "POST":
+            access_record(
+                user=request.user, action=AccessAction.CHANGE, obj=intake, client=intake.client,
+                ip=client_ip(request),
+            )
         return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Consent)
-class ConsentAdmin(VisibilityRuleMixin, treatments_admin.ConsentAdmin):
+class ConsentAdmin(AccessLogged, VisibilityRuleMixin, treatments_admin.ConsentAdmin):
     client_lookup = "intake__client"
+    client_path = "intake.client"
+    client_filter = "intake__client__id__exact"
 
 
 @admin.register(MedicalClearance)
-class MedicalClearanceAdmin(VisibilityRuleMixin, treatments_admin.MedicalClearanceAdmin):
+class MedicalClearanceAdmin(AccessLogged, VisibilityRuleMixin, treatments_admin.MedicalClearanceAdmin):
     pass
 
 
 @admin.register(HealthRecordChange)
-class HealthRecordChangeAdmin(VisibilityRuleMixin, treatments_admin.HealthRecordChangeAdmin):
+class HealthRecordChangeAdmin(AccessLogged, VisibilityRuleMixin, treatments_admin.HealthRecordChangeAdmin):
     pass
 
 

@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from bookings.admin.access import AccessLogged
 from bookings.models import (
     INACTIVE_STATUSES,
     AccessLog,
@@ -29,7 +30,6 @@ from bookings.models import (
     NoteReferral,
     SessionNote,
 )
-from bookings.models.notes import AccessAction
 from bookings.notes_forms import AddendumForm, SessionNoteForm
 from bookings.selectors.notes import checklist_for_note
 from bookings.selectors.plans import session_measures
@@ -152,7 +152,7 @@ class AddendumInline(admin.StackedInline):
 
 
 @admin.register(SessionNote)
-class SessionNoteAdmin(admin.ModelAdmin):
+class SessionNoteAdmin(AccessLogged, admin.ModelAdmin):
     form = SessionNoteForm
     list_display = ["when", "client", "therapist", "treatment", "status", "treated", "signed_at"]
     list_filter = ["status", "treated", "therapist"]
@@ -287,11 +287,6 @@ class SessionNoteAdmin(admin.ModelAdmin):
         note = self.get_object(request, object_id)
         if note is None:
             raise Http404("No such note.")
-        if request.method == "GET":
-            services.access_record(
-                user=request.user, action=AccessAction.VIEW, obj=note, client=note.client,
-                ip=services.client_ip(request),
-            )
         extra_context = {**(extra_context or {}), **self._note_context(request, note)}
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -302,10 +297,6 @@ class SessionNoteAdmin(admin.ModelAdmin):
         note = self.get_object(request, object_id)
         if note is None:
             raise Http404("No such note.")
-        services.access_record(
-            user=request.user, action=AccessAction.VIEW, obj=note, client=note.client,
-            ip=services.client_ip(request),
-        )
         extra_context = {
             **(extra_context or {}),
             "signature": signature_of(note),

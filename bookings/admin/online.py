@@ -9,15 +9,17 @@ from django.contrib import admin
 from django.http import Http404
 from django.utils.html import format_html_join
 
+from bookings.admin.access import AccessLogged
 from bookings.models import OnlineSubmission
-from bookings.models.notes import AccessAction
 from bookings.selectors.visibility import submissions_visible_to
-from bookings.services.notes import access_record, client_ip
 from treatments.selectors import catalogue_current
 
 
 @admin.register(OnlineSubmission)
-class OnlineSubmissionAdmin(admin.ModelAdmin):
+class OnlineSubmissionAdmin(AccessLogged, admin.ModelAdmin):
+    client_path = "booking.appointment.client"
+    client_filter = "booking__appointment__client__id__exact"
+
     list_display = ["submitted_at", "appointment", "name_differs", "phone_differs", "confirmed_at", "confirmed_via"]
     list_filter = ["confirmed_via", "name_differs", "phone_differs"]
     list_select_related = ["booking__appointment__client", "booking__appointment__treatment_type"]
@@ -57,9 +59,4 @@ class OnlineSubmissionAdmin(admin.ModelAdmin):
         submission = self.get_object(request, object_id)
         if submission is None:
             raise Http404("No such submission.")
-        client = submission.booking.appointment.client
-        access_record(
-            user=request.user, action=AccessAction.VIEW, obj=submission, client=client,
-            ip=client_ip(request),
-        )
         return super().change_view(request, object_id, form_url, extra_context)

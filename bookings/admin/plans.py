@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from bookings.admin.access import AccessLogged
 from bookings.models import (
     ATTENDED_STATUSES,
     AppointmentStatus,
@@ -42,7 +43,7 @@ from treatments.outcomes import INSTRUMENTS
 
 
 @admin.register(TreatmentPlan)
-class TreatmentPlanAdmin(admin.ModelAdmin):
+class TreatmentPlanAdmin(AccessLogged, admin.ModelAdmin):
     list_display = ["client", "therapist", "treatment_type", "sessions", "attended", "remaining", "created_at"]
     list_filter = ["therapist", "treatment_type"]
     search_fields = ["client__first_name", "client__last_name", "client__email"]

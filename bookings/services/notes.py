@@ -85,18 +85,22 @@ def access_record(
     *,
     user,
     action: str,
-    obj,
+    obj=None,
     client: Client | None,
     ip: str | None = None,
     now: datetime | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
 ) -> AccessLog:
-    """One append-only row: who did what to which record, when and from where."""
+    """One append-only row: who did what to which record, when and from where. `obj`
+    names the record; a read of a list or a history names it by `object_type` and
+    `object_id` instead."""
     return AccessLog.objects.create(
         user=user if getattr(user, "is_authenticated", False) else None,
         at=now or timezone.now(),
         action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
+        object_type=object_type or obj._meta.label_lower,
+        object_id=object_id if object_id is not None else str(obj.pk),
         client=client,
         ip=ip,
     )
