@@ -27,6 +27,7 @@ from bookings.models import UpkeepJob
 from bookings.services import drafts
 from bookings.services.mail import emails_requeue_lost
 from bookings.services.portal import portal_tokens_delete_expired
+from bookings.services.privacy import purge_expired_records
 from bookings.services.reminders import reminders_send
 from bookings.tasks import run_upkeep
 
@@ -104,6 +105,12 @@ def schedule() -> tuple[Upkeep, ...]:
             "Delete expired portal sign-in links.",
         ),
         Upkeep("old-jobs", timedelta(days=1), _jobs_prune, "Delete finished jobs after 14 days."),
+        Upkeep(
+            "retention",
+            timedelta(days=1),
+            lambda now: f"{len(purge_expired_records(today=timezone.localdate(now)))} client(s)' records past retention removed",
+            "Remove clinical records RECORDS_RETENTION_YEARS after the last visit (tombstones stay).",
+        ),
     )
 
 

@@ -186,3 +186,13 @@ def test_the_database_still_refuses_any_other_delete_of_a_signed_note(history):
 
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM bookings_sessionnote WHERE id = %s", [history["note"].pk])
+
+
+def test_the_worker_runs_the_purge_on_its_schedule(history):
+    from bookings.services import upkeep
+
+    keep_until = retention_of(history["client"]).keep_until
+    with time_machine.travel(_at_noon(keep_until + timedelta(days=1)), tick=False):
+        said = upkeep.upkeep_run(name="retention")
+    assert said.startswith("1 client")
+    assert not SessionNote.objects.filter(client=history["client"]).exists()
