@@ -114,6 +114,7 @@ def _load_diary(
 # server then aborts one of them. That one has lost the race exactly as if the constraint
 # had refused it, so it gets the same answer instead of an OperationalError (a 500).
 DEADLOCK_DETECTED = "40P01"
+DEADLOCK_RETRIES = 3
 
 
 def _is_deadlock(exc: OperationalError) -> bool:
@@ -151,17 +152,22 @@ def _save_guarded(appointment: Appointment, **save_kwargs) -> None:
     the client's other appointment when the client is busy then, else SLOT_TAKEN."""
     # Related rows come from the caller's reads; overlaps are the diary's and the database's.
     validate_row(appointment, trusted=["client", "therapist", "treatment_type", "option", "room"])
-    try:
-        with transaction.atomic():
-            appointment.save(**save_kwargs)
-    except IntegrityError as exc:
-        # Which guard refused (the client's, or the therapist's or room's) is told by what
-        # is in the database: a committed overlapping appointment of the same client.
-        raise _client_busy(appointment) or errors.refused("slot_taken") from exc
-    except OperationalError as exc:
-        if not _is_deadlock(exc):
-            raise
-        raise _client_busy(appointment) or errors.refused("slot_taken") from exc
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            with transaction.atomic():
+                appointment.save(**save_kwargs)
+            return
+        except IntegrityError as exc:
+            # A guard refuses only once the other row has committed, so what is in the
+            # database tells which guard it was: the client's, or the therapist's/room's.
+            raise _client_busy(appointment) or errors.refused("slot_taken") from exc
+        except OperationalError as exc:
+            if not _is_deadlock(exc):
+                raise
+            # Two losers waiting on each other before the winner committed: try again, to
+            # wait for the winner and learn which guard refuses (and name the other visit).
+            if attempt == DEADLOCK_RETRIES:
+                raise _client_busy(appointment) or errors.refused("slot_taken") from exc
 
 
 def appointment_book(
