@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy
 
+from bookings import rules
 from bookings.models import Appointment, SessionNote
 from bookings.models.notes import AccessAction
 from bookings.selectors.availability import clinic_zone
@@ -46,6 +47,7 @@ from bookings.workspace_forms import TherapistOnboardForm
 from clinic.models import Therapist
 from clinic.redirects import safe_next
 from clinic.roles import FRONT_DESK, MANAGER, is_manager, user_roles
+from treatments.models import TreatmentOption
 
 MY_DAY_IS_FOR_THERAPISTS = "My day is for therapists; here is the whole schedule."
 FEED_RESET = "The calendar feed link was reset; the old link no longer works."
@@ -66,6 +68,15 @@ def is_therapist_only(user: Any) -> bool:
     if not hasattr(user, "therapist"):
         return False
     return not (user_roles(user) & {FRONT_DESK, MANAGER})
+
+
+def _chosen_option(request: HttpRequest) -> tuple[list[TreatmentOption], TreatmentOption | None]:
+    """The options staff can book and the one chosen with `?option=` (the first by default):
+    the schedule offers the free starts of that option."""
+    options = list(rules.bookable_options(online=False))
+    raw = request.GET.get("option")
+    chosen = next((o for o in options if str(o.pk) == raw), options[0] if options else None)
+    return options, chosen
 
 
 class ClinicAdminSite(admin.AdminSite):
@@ -168,7 +179,8 @@ class ClinicAdminSite(admin.AdminSite):
         now = timezone.now()
         today = timezone.localdate(now, clinic_zone())
         day = parse_day(request.GET.get("date"), today)
-        schedule = schedule_for_day(day, now=now)
+        options, option = _chosen_option(request)
+        schedule = schedule_for_day(day, now=now, option=option)
         return TemplateResponse(
             request,
             "admin/bookings/schedule_day.html",
@@ -176,6 +188,8 @@ class ClinicAdminSite(admin.AdminSite):
                 request,
                 f"Schedule for {day:%A %d %B %Y}",
                 schedule=schedule,
+                options=options,
+                option=option,
                 day=day,
                 today=today,
                 previous=day - timedelta(days=1),
@@ -209,7 +223,10 @@ class ClinicAdminSite(admin.AdminSite):
         if therapist is None and therapists:
             therapist = therapists[0]
         week_start = monday_of(parse_day(request.GET.get("date"), today))
-        schedule = schedule_for_week(therapist, week_start, now=now) if therapist else None
+        options, option = _chosen_option(request)
+        schedule = (
+            schedule_for_week(therapist, week_start, now=now, option=option) if therapist else None
+        )
         return TemplateResponse(
             request,
             "admin/bookings/schedule_week.html",
@@ -217,6 +234,8 @@ class ClinicAdminSite(admin.AdminSite):
                 request,
                 f"Week of {week_start:%d %B %Y}" + (f": {therapist}" if therapist else ""),
                 schedule=schedule,
+                options=options,
+                option=option,
                 therapist=therapist,
                 therapists=therapists,
                 week_start=week_start,

@@ -22,20 +22,21 @@ from bookings import rules
 from bookings.models import (
     ACTIVE_STATUSES,
     Appointment,
+    AppointmentSource,
     AppointmentStatus,
     Closure,
     TimeOff,
     WorkingHours,
 )
-from bookings.selectors.availability import LOOKBACK, Intervals, clinic_zone
+from bookings.selectors.availability import LOOKBACK, Diary, Intervals, clinic_zone
 from clinic.models import Therapist
+from treatments.models import TreatmentOption
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
 DAY_START_HOUR = 7
 DAY_END_HOUR = 21
-FREE_STEP = timedelta(minutes=30)
 
 
 def local_midnight(day: date) -> datetime:
@@ -133,7 +134,9 @@ class _SeenBefore(TypedDict):
     seen_before: bool
 
 
-def _schedule(therapists: list[tuple[int, str, str]], days: list[date], *, now: datetime) -> Schedule:
+def _schedule(
+    therapists: list[tuple[int, str, str]], days: list[date], *, now: datetime, diary: Diary | None
+) -> Schedule:
     """Columns for each (day, therapist) pair in four queries after the therapist list."""
     zone = clinic_zone()
     ids = [t[0] for t in therapists]
@@ -221,22 +224,34 @@ def _schedule(therapists: list[tuple[int, str, str]], days: list[date], *, now: 
                 )
                 if appt.status in ACTIVE_STATUSES:
                     busy.append((appt.starts_at, appt.buffer_ends_at))
-            if column.closed is None:
-                blocked = Intervals(busy + off.get(tid, []))
-                for s, e in zip(merged.starts, merged.ends, strict=True):
-                    moment = s
-                    while moment + FREE_STEP <= e:
-                        if moment >= now and not blocked.overlaps(moment, moment + FREE_STEP):
-                            column.free.append(
-                                FreeStart(moment.astimezone(zone), wall_minutes(moment))
-                            )
-                        moment += FREE_STEP
+            if diary is not None and tid in diary.therapists:
+                column.free = [
+                    FreeStart(start.astimezone(zone), wall_minutes(start))
+                    for start in diary.free_starts(tid, day)
+                ]
             columns.append(column)
     return Schedule(days=days, columns=columns, start_minute=start_minute, end_minute=end_minute)
 
 
-def schedule_for_day(day: date, *, now: datetime) -> Schedule:
-    """One column per active therapist on a local date (five queries)."""
+def _diary(option: TreatmentOption | None, days: list[date], *, now: datetime) -> Diary | None:
+    """The free time the schedule's "Book" targets come from: `Diary`, the booking
+    service's own rules, for `option` within the staff windows, so every target books."""
+    if option is None:
+        return None
+    return Diary.load(
+        treatment_type_id=option.treatment_type_id,
+        duration=timedelta(minutes=option.duration_minutes),
+        buffer=timedelta(minutes=option.treatment_type.buffer_minutes),
+        start_date=days[0],
+        days=len(days),
+        now=now,
+        policy=rules.policy_for(AppointmentSource.STAFF),
+    )
+
+
+def schedule_for_day(day: date, *, now: datetime, option: TreatmentOption | None = None) -> Schedule:
+    """One column per active therapist on a local date (five queries, and the `Diary`'s
+    when an option is chosen: its free starts become the columns' "Book" targets)."""
     therapists = list(
         Therapist.objects.filter(active=True)
         .order_by("display_name", "pk")
@@ -244,14 +259,20 @@ def schedule_for_day(day: date, *, now: datetime) -> Schedule:
     )
     if not therapists:
         return Schedule(days=[day], columns=[], start_minute=DAY_START_HOUR * 60, end_minute=DAY_END_HOUR * 60)
-    return _schedule(therapists, [day], now=now)
+    return _schedule(therapists, [day], now=now, diary=_diary(option, [day], now=now))
 
 
-def schedule_for_week(therapist: Therapist, week_start: date, *, now: datetime) -> Schedule:
-    """One column per day of the week starting `week_start` for one therapist (four queries)."""
+def schedule_for_week(
+    therapist: Therapist, week_start: date, *, now: datetime, option: TreatmentOption | None = None
+) -> Schedule:
+    """One column per day of the week starting `week_start` for one therapist (four queries,
+    and the `Diary`'s when an option is chosen)."""
     days = [week_start + timedelta(days=i) for i in range(7)]
     return _schedule(
-        [(therapist.pk, therapist.display_name, therapist.calendar_colour)], days, now=now
+        [(therapist.pk, therapist.display_name, therapist.calendar_colour)],
+        days,
+        now=now,
+        diary=_diary(option, days, now=now),
     )
 
 
