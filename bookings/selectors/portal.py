@@ -11,10 +11,9 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from bookings.models import Appointment, AppointmentStatus, HomeCareAssignment
+from bookings import rules
+from bookings.models import Appointment, HomeCareAssignment
 from clinic.models import Client
-
-MANAGEABLE = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ def portal_appointments(*, client: Client, now: datetime | None = None) -> Porta
     )
     for appointment in rows:
         booking = getattr(appointment, "online_booking", None)  # None: booked by staff
-        changeable = appointment.status in MANAGEABLE and appointment.starts_at > now
+        changeable = rules.client_may_change(appointment, now=now)
         appointment.manage_url = booking.manage_url if booking and changeable else None
     upcoming = [a for a in rows if a.ends_at > now]
     past = [a for a in reversed(rows) if a.ends_at <= now]

@@ -16,7 +16,8 @@ from django.utils.html import strip_tags
 from bookings.online_forms import NO_PREFERENCE
 from bookings.selectors.availability import slots_available
 from bookings.selectors.online import unique_starts
-from bookings.views.public import DATE_NOT_BOOKABLE, DATE_UNREADABLE, SHORTCUT_GONE
+from bookings.services import drafts
+from bookings.views.public import DAY_INVALID, DRAFT_KEY, SHORTCUT_GONE
 from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
 from tests.conftest import make_client, make_therapist
 
@@ -38,6 +39,10 @@ def at_time_step(option, therapist="any") -> Browser:
     browser.post(reverse("bookings:book"), {"option": option.pk})
     browser.post(reverse("bookings:book_therapist"), {"therapist": str(therapist)})
     return browser
+
+
+def draft(browser: Browser) -> dict:
+    return drafts.draft_load(key=browser.session.get(DRAFT_KEY))
 
 
 def day_links(page: str) -> dict[str, str]:
@@ -104,35 +109,35 @@ def test_without_a_day_the_first_month_and_day_with_space_are_shown(therapist, o
 
 
 @pytest.mark.parametrize(
-    ("params", "notice"),
+    "params",
     [
-        ({"day": "not-a-date"}, DATE_UNREADABLE),
-        ({"day": "2026-13-01"}, DATE_UNREADABLE),
-        ({"day": "0001-01-01"}, DATE_NOT_BOOKABLE),
-        ({"day": "9999-12-31"}, DATE_NOT_BOOKABLE),
-        ({"day": "2026-11-19"}, DATE_NOT_BOOKABLE),
-        ({"month": "2026-13"}, DATE_UNREADABLE),
-        ({"month": "99999-01"}, DATE_UNREADABLE),
-        ({"month": "2026-12-01"}, DATE_UNREADABLE),
-        ({"month": "0001-01"}, DATE_NOT_BOOKABLE),
-        ({"month": "9999-12"}, DATE_NOT_BOOKABLE),
-        ({"month": "2026-10"}, DATE_NOT_BOOKABLE),
-        ({"month": "x", "day": "\x00"}, DATE_UNREADABLE),
+        {"day": "not-a-date"},
+        {"day": "2026-13-01"},
+        {"day": "0001-01-01"},
+        {"day": "9999-12-31"},
+        {"day": "2026-11-19"},
+        {"month": "2026-13"},
+        {"month": "99999-01"},
+        {"month": "2026-12-01"},
+        {"month": "0001-01"},
+        {"month": "9999-12"},
+        {"month": "2026-10"},
+        {"month": "x", "day": "2027-12-01"},
     ],
 )
-def test_bad_days_and_months_fall_back_to_the_first_free_times_with_a_notice(working_therapist, option_60, params, notice):
+def test_bad_days_and_months_answer_400_naming_the_bookable_range_with_the_first_times(working_therapist, option_60, params):
     response = at_time_step(option_60).get(TIME, params)
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert notice in page
-    assert "Times on Saturday 21 November" in " ".join(strip_tags(page).split())
+    assert response.status_code == 400
+    text = " ".join(strip_tags(response.content.decode()).split())
+    assert DAY_INVALID.format(first=NOW.date(), last=NOW.date() + timedelta(days=90)) in text
+    assert "Times on Saturday 21 November" in text
 
 
 def test_a_bad_day_posted_with_a_time_keeps_the_time_refused_and_the_page_whole(working_therapist, option_60):
     response = at_time_step(option_60).post(TIME, {"day": "2026-02-30", "start": "nonsense"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
-    assert DATE_UNREADABLE in page and "Please choose one of the times shown" in page
+    assert "Choose a day from" in page and "Please choose one of the times shown" in page
 
 
 def test_month_links_stop_at_this_month_and_the_booking_horizon(working_therapist, option_60):
@@ -152,8 +157,8 @@ def test_first_available_books_the_earliest_time_with_anyone(working_therapist, 
     assert "First available, any therapist: Saturday 21 November, 9:00 a.m." in page
     response = browser.post(TIME, {"shortcut": "first", "start": local(MONDAY - timedelta(days=2), 9).isoformat()})
     assert response.url == reverse("bookings:book_details")
-    assert browser.session["online_booking"]["therapist"] == NO_PREFERENCE
-    assert browser.session["online_booking"]["start"] == "2026-11-21T09:00:00-05:00"
+    assert draft(browser)["therapist"] == NO_PREFERENCE
+    assert draft(browser)["start"] == "2026-11-21T09:00:00-05:00"
 
 
 def test_next_available_with_the_chosen_therapist_keeps_them(working_therapist, option_60):
@@ -164,7 +169,7 @@ def test_next_available_with_the_chosen_therapist_keeps_them(working_therapist, 
     start = "2026-11-21T09:00:00-05:00"
     response = browser.post(TIME, {"shortcut": "therapist", "start": start})
     assert response.url == reverse("bookings:book_details")
-    assert browser.session["online_booking"]["therapist"] == str(working_therapist.pk)
+    assert draft(browser)["therapist"] == str(working_therapist.pk)
 
 
 def test_a_shortcut_taken_meanwhile_is_refused_and_the_new_first_shown(working_therapist, option_60):
@@ -175,7 +180,7 @@ def test_a_shortcut_taken_meanwhile_is_refused_and_the_new_first_shown(working_t
     assert response.status_code == 200
     page = response.content.decode()
     assert SHORTCUT_GONE in page and "First available: Saturday 21 November, 10:15 a.m." in page
-    assert "start" not in browser.session["online_booking"]
+    assert "start" not in draft(browser)
 
 
 def test_the_week_list_still_books_without_the_calendar(working_therapist, option_60):
@@ -192,10 +197,10 @@ def test_time_step_queries_do_not_grow_with_the_month(working_therapist, option_
         book(make_client(), option_60, local(MONDAY.replace(day=day), 11), therapist=working_therapist)
     chosen, anyone = at_time_step(option_60, working_therapist.pk), at_time_step(option_60)
     # The month, and the first free time with anyone for the shortcut.
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         assert chosen.get(TIME).status_code == 200
     # The month starts today: its first time is the shortcut's.
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         assert anyone.get(TIME).status_code == 200
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         assert anyone.get(TIME, {"month": "2026-12"}).status_code == 200

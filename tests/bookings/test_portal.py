@@ -22,6 +22,7 @@ from bookings.services import portal as service
 from bookings.views.portal import PORTAL_SESSION_KEY
 from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
 from tests.conftest import run_jobs
+from tests.factories import screened
 
 pytestmark = pytest.mark.django_db
 
@@ -249,7 +250,9 @@ def test_the_sign_in_email_carries_no_health_or_booking_information(
     client, client_person, therapist, option_60
 ):
     add_hours(therapist)
-    appointment = book(client_person, option_60, local(MONDAY, 10), therapist, needs_clearance=True)
+    screened(client_person, ci_hypertension_uncontrolled="yes")
+    appointment = book(client_person, option_60, local(MONDAY, 10), therapist)
+    assert appointment.needs_clearance
 
     request_link(client, "ada@example.com")
 

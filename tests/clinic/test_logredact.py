@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
-import pytest
 from django.db import connection
 from django.urls import reverse
 
@@ -62,14 +61,16 @@ def test_secret_paths_are_redacted_and_others_left_alone(db):
     assert redact_tokens(f"GET /manage/{token}/cancel/ HTTP/1.1") == f"GET /manage/{REDACTED}/cancel/ HTTP/1.1"
     assert redact_tokens(f"/portal/sign-in/{token}/") == f"/portal/sign-in/{REDACTED}/"
     assert redact_tokens(f"/feeds/therapist/{feed}.ics") == f"/feeds/therapist/{REDACTED}.ics"
+    confirm = reverse("bookings:book_confirm", args=[token])
+    assert token not in redact_tokens(confirm) and REDACTED in redact_tokens(confirm)
     assert redact_tokens("GET /book/review/ HTTP/1.1") == "GET /book/review/ HTTP/1.1"
     assert redact_tokens("/admin/clinic/client/12/change/") == "/admin/clinic/client/12/change/"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_gunicorn_access_log_and_django_log_never_show_a_token(tmp_path):
+def test_gunicorn_access_log_and_django_log_never_show_a_token(db, tmp_path):
     """A real gunicorn, started the way the README says (`gunicorn clinic.wsgi` in the
-    project directory, so it reads gunicorn.conf.py), with its access log on."""
+    project directory, so it reads gunicorn.conf.py), with its access log on. It only reads
+    the test database, whose tables are committed, so the test needs no transaction of its own."""
     manage_token, portal_token, feed = "manageSecret123", "portalSecret456", uuid.uuid4()
     port = _free_port()
     access_log = tmp_path / "access.log"
