@@ -8,10 +8,13 @@ of a note's change page leaves exactly one access-log row.
 
 from __future__ import annotations
 
+import csv
+
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -439,12 +442,40 @@ class SessionNoteAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:bookings_sessionnote_change", args=[note.pk]))
 
 
+class StaffMemberFilter(admin.SimpleListFilter):
+    """The log per staff member: everyone who has a row in it."""
+
+    title = "staff member"
+    parameter_name = "user"
+
+    def lookups(self, request, model_admin):
+        from django.contrib.auth.models import User
+
+        ids = AccessLog.objects.exclude(user=None).values("user_id").distinct()
+        return [(str(u.pk), u.get_full_name() or u.get_username()) for u in User.objects.filter(pk__in=ids).order_by("username")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(user_id=int(value))
+        return queryset
+
+
+class _Echo:
+    """A file-like object csv.writer writes one line into, handed straight back."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
 @admin.register(AccessLog)
 class AccessLogAdmin(admin.ModelAdmin):
-    """Read-only for managers (filter by client); nobody adds, changes or deletes a row."""
+    """Read-only for managers, per client or per staff member, exportable as CSV; nobody
+    adds, changes or deletes a row."""
 
     list_display = ["at", "user", "action", "object_type", "object_id", "client", "ip"]
-    list_filter = ["action", "object_type"]
+    list_filter = [StaffMemberFilter, "action", "object_type"]
+    change_list_template = "admin/bookings/accesslog/change_list.html"
     list_select_related = ["user", "client"]
     search_fields = ["client__first_name", "client__last_name", "user__username"]
     date_hierarchy = "at"
@@ -464,6 +495,39 @@ class AccessLogAdmin(admin.ModelAdmin):
     def lookup_allowed(self, lookup, value, request=None) -> bool:
         # The manager reads the log per client: ?client__id__exact=<id>.
         return lookup == "client__id__exact" or super().lookup_allowed(lookup, value, request)
+
+    def get_urls(self):
+        return [
+            path("export.csv", self.admin_site.admin_view(self.export_view), name="bookings_accesslog_export"),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request):
+        """The rows the list shows (same filters), as CSV, streamed."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            rows = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters:
+            rows = self.get_queryset(request).none()
+        zone = timezone.get_current_timezone()
+        header = ["time", "staff member", "action", "record type", "record id", "client id", "ip"]
+
+        def lines():
+            buffer = _Echo()
+            writer = csv.writer(buffer)
+            yield writer.writerow(header)
+            for at, username, action, object_type, object_id, client_id, ip in rows.order_by("at", "pk").values_list(
+                "at", "user__username", "action", "object_type", "object_id", "client_id", "ip"
+            ).iterator(chunk_size=2000):
+                yield writer.writerow(
+                    [at.astimezone(zone).isoformat(timespec="seconds"), username or "", action, object_type, object_id, client_id or "", ip or ""]
+                )
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
+        response["Cache-Control"] = "no-store, private"
+        return response
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -6,6 +6,7 @@ the rest of the code can use `bookings.models.X`.
 
 from bookings.models.appointments import (
     ACTIVE_STATUSES,
+    ATTENDED_STATUSES,
     INACTIVE_STATUSES,
     Appointment,
     AppointmentSource,
@@ -30,6 +31,7 @@ from bookings.models.schedule import BookingPolicy, Closure, TimeOff, Weekday, W
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "ATTENDED_STATUSES",
     "INACTIVE_STATUSES",
     "AccessLog",
     "Appointment",

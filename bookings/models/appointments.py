@@ -39,6 +39,8 @@ class AppointmentSource(models.TextChoices):
 # overlap guards in migration 0002 spell out the same two values.
 INACTIVE_STATUSES = (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
 ACTIVE_STATUSES = tuple(s for s in AppointmentStatus if s not in INACTIVE_STATUSES)
+# The client came: care was given (access to records, plan progress, retention count from it).
+ATTENDED_STATUSES = (AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED)
 
 
 class AppointmentQuerySet(models.QuerySet):

@@ -415,6 +415,9 @@ class AccessAction(models.TextChoices):
     SIGN = "sign", "Sign"
     ADDENDUM = "addendum", "Addendum"
     BREAK_GLASS = "glass", "Break the glass"
+    # Tombstones: a class of record removed, never its content.
+    PURGE = "purge", "Removed after retention"
+    ERASE = "erase", "Erased on request"
 
 
 class AccessLog(InsertOnlyModel):

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import (
+    ATTENDED_STATUSES,
     INACTIVE_STATUSES,
     Appointment,
     AppointmentStatus,
@@ -174,7 +175,7 @@ def calendar_range(start: date, end: date, *, view: str, user) -> dict[str, Any]
             needs_clearance=a.needs_clearance,
             needs_consent=a.needs_consent,
             needs_review=a.needs_review,
-            unsigned_note=a.status in (Status.CHECKED_IN, Status.COMPLETED) and not a.note_signed,
+            unsigned_note=a.status in ATTENDED_STATUSES and not a.note_signed,
         )
         active = a.status not in INACTIVE_STATUSES
         resource = f"t{a.therapist_id}" if view == THERAPISTS else (f"r{a.room_id}" if a.room_id else NO_ROOM_ID)
