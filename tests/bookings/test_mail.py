@@ -9,15 +9,17 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import connection, transaction
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from bookings import emails
 from bookings.models import EmailDelivery, EmailStatus
+from bookings.selectors.availability import slots_available
 from bookings.services.mail import NOT_FAILED, email_deliver, email_resend
 from bookings.services.upkeep import upkeep_run
-from tests.bookings.conftest import MONDAY, book, local
+from tests.bookings.conftest import MONDAY, book, confirm_review, local, walk_to_review
 from tests.conftest import run_jobs
 
 
@@ -156,3 +158,31 @@ def test_two_jobs_for_one_email_at_once_send_it_once(smtp_server, appointment):
 
     assert sorted(outcomes) == ["sent", "skipped"]
     assert len(smtp_server.messages) == 1
+
+
+def test_the_queue_page_runs_in_a_fixed_number_of_queries(
+    appointment, client, manager, django_assert_max_num_queries
+):
+    for _ in range(3):
+        emails.email_moved(appointment)
+    EmailDelivery.objects.update(status=EmailStatus.FAILED)
+    run_jobs()
+    client.force_login(manager)
+    url = reverse("admin:bookings_emaildelivery_changelist")
+    client.get(url)  # warm the session, the site's caches
+    with django_assert_max_num_queries(16):
+        page = client.get(url)
+    assert page.status_code == 200
+    assert '<td id="emails-failed">3</td>' in page.content.decode()
+
+
+def test_a_booking_request_sends_no_email_itself_the_worker_does(working_therapist, option_60):
+    browser = Client()
+    slot = slots_available(option_60, timezone.localdate() + timedelta(days=2), 7)[0]
+    walk_to_review(browser, option_60, slot)
+    assert confirm_review(browser).status_code == 302
+
+    assert mail.outbox == []  # nothing was sent while the client waited
+    assert list(DBTaskResult.objects.values_list("task_path", flat=True)) == ["bookings.tasks.deliver_email"]
+    run_jobs()
+    assert len(mail.outbox) == 1
