@@ -81,12 +81,23 @@ def event(page, client_name: str):
 def drag(page, source, target: tuple[float, float]) -> None:
     # After a move the calendar redraws its blocks: wait until this one is settled.
     page.wait_for_load_state("networkidle")
-    source.wait_for()
-    box = source.bounding_box()
+    box = None
+    for _ in range(20):  # the block may be replaced by a redraw between two looks
+        source.wait_for()
+        box = source.bounding_box()
+        if box:
+            break
+        page.wait_for_timeout(100)
+    assert box, "the block to drag never settled"
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 6)
     page.mouse.down()
+    # Small pauses let the calendar see each step on a busy machine (a drag that ends
+    # before it started is taken as a click).
+    page.wait_for_timeout(150)
     page.mouse.move(box["x"] + box["width"] / 2 + 5, box["y"] + 20, steps=4)
+    page.wait_for_timeout(150)
     page.mouse.move(target[0], target[1] + 2, steps=12)
+    page.wait_for_timeout(150)
     page.mouse.up()
 
 
