@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from bookings.calendar_links import event_title
 from bookings.models import Appointment, BookingPolicy, EmailDelivery
 from bookings.selectors.plans import due_for_appointment
 from bookings.services.mail import email_queue
@@ -37,8 +38,9 @@ KINDS = {
 UNKNOWN_KIND = "Unknown client email kind: {kind}."
 
 
-def _summary(appointment: Appointment) -> str:
-    return f"{appointment.treatment_type.name} at {settings.CLINIC_NAME}"
+def portal_url() -> str:
+    """The portal's front door (it asks for a sign-in link): every client email has it."""
+    return settings.SITE_URL + reverse("bookings:portal")
 
 
 def build_ics(appointment: Appointment, *, kind: str, manage_url: str | None = None,
@@ -55,7 +57,7 @@ def build_ics(appointment: Appointment, *, kind: str, manage_url: str | None = N
     event.add("dtstamp", now)
     event.add("dtstart", appointment.starts_at)
     event.add("dtend", appointment.ends_at)
-    event.add("summary", _summary(appointment))
+    event.add("summary", event_title(appointment))
     event.add("location", settings.CLINIC_ADDRESS)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     # Calendars replace an event when its sequence grows; a later change has a larger one.
@@ -97,6 +99,7 @@ def build_client_email(kind: str, appointment: Appointment, *, manage_url: str |
         "clinic_name": settings.CLINIC_NAME,
         "clinic_address": settings.CLINIC_ADDRESS,
         "clinic_phone": settings.CLINIC_PHONE,
+        "portal_url": portal_url(),
         # One link to the portal, which lists the questions: neither the measure's name
         # (it hints at the condition) nor any answer goes into an email.
         "measures_url": settings.SITE_URL + reverse("bookings:portal_home")
@@ -194,7 +197,12 @@ def email_home_care(
     """Home-care sheets given at a session: the sheets only, no note text, no findings."""
     body = render_to_string(
         "bookings/notes/home_care_email.txt",
-        {"client_first_name": client.first_name, "sheets": sheets, "clinic_name": settings.CLINIC_NAME},
+        {
+            "client_first_name": client.first_name,
+            "sheets": sheets,
+            "clinic_name": settings.CLINIC_NAME,
+            "portal_url": portal_url(),
+        },
     )
     message = EmailMultiAlternatives(
         subject=f"Your home-care exercises from {settings.CLINIC_NAME}",

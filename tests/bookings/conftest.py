@@ -169,3 +169,22 @@ def sign_into_portal(django_client, person) -> None:
     session = django_client.session
     session[PORTAL_SESSION_KEY] = person.pk
     session.save()
+
+
+def book_online(option, starts_at, *, email="ada@example.com", name="Ada Lovelace", therapist=None, now=NOW):
+    """An online booking as the public pages make it ("no" to every health question); an
+    address that is already a client's books for that client."""
+    from bookings.services.online import ClientDetails, online_booking_create
+
+    region = option.treatment_type.sensitive_region
+    return online_booking_create(
+        option=option,
+        starts_at=starts_at,
+        therapist=therapist,
+        details=ClientDetails(name=name, email=email, phone="+1 416 555 0199"),
+        answers=all_no(option),
+        sensitive_consents=[region] if region else [],
+        general_consent=True,
+        policy_accepted=True,
+        now=now,
+    )

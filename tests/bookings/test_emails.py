@@ -76,3 +76,18 @@ def test_emails_and_calendar_files_contain_no_health_information(working_therapi
         for blob in blobs:
             for word in forbidden:
                 assert word.lower() not in blob.lower(), (message.subject, word)
+
+
+def test_every_appointment_email_links_to_the_portal(working_therapist, option_60, settings):
+    booking = create(option_60, local(MONDAY, 10))
+    online_booking_move(booking=booking, starts_at=local(MONDAY, 12), now=NOW)
+    email_reminder(booking.appointment, manage_url=booking.manage_url)
+    online_booking_cancel(booking=booking, now=NOW)
+    run_jobs()
+
+    portal = settings.SITE_URL + "/portal/"
+    assert sorted(m.subject.split(" –")[0] for m in mail.outbox) == [
+        "Reminder: your appointment", "Your appointment has moved",
+        "Your appointment is booked", "Your appointment is cancelled"]
+    for message in mail.outbox:
+        assert f"All your bookings: {portal}\n" in message.body, message.subject
