@@ -7,23 +7,37 @@ numbers are strict, so "yes" or "60" (strings) are refused rather than guessed.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from ninja import Schema
-from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+NUL_REFUSED = "Text must not contain NUL (0x00) characters."
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store NUL in text; refuse it here as bad input, not a 500 there.
+    if "\x00" in value:
+        raise ValueError(NUL_REFUSED)
+    return value
+
+
+Text = Annotated[StrictStr, AfterValidator(_no_nul)]
 
 
 class ClientIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    name: StrictStr = Field(max_length=160, examples=["Ada Client"])
-    email: StrictStr = Field(max_length=254, examples=["ada@example.com"])
-    phone: StrictStr = Field(max_length=32, examples=["+1 416 555 0100"])
+    name: Text = Field(max_length=160, examples=["Ada Client"])
+    email: Text = Field(max_length=254, examples=["ada@example.com"])
+    phone: Text = Field(max_length=32, examples=["+1 416 555 0100"])
 
 
 class ConsentsIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     treatment: StrictBool = Field(description="Consent to treatment; must be true.")
-    sensitive_areas: list[StrictStr] = Field(
+    sensitive_areas: list[Text] = Field(
         default_factory=list,
         max_length=10,
         description='Sensitive areas consented to, e.g. ["gluteal"]; required when the '
@@ -34,11 +48,11 @@ class ConsentsIn(Schema):
 class BookingIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    treatment: StrictStr = Field(max_length=40, examples=["trigger-point"])
+    treatment: Text = Field(max_length=40, examples=["trigger-point"])
     duration: StrictInt = Field(
         ge=1, le=1440, description="Minutes, one of the treatment's options.", examples=[60]
     )
-    start: StrictStr = Field(
+    start: Text = Field(
         max_length=64,
         description="A slot's start exactly as /api/slots returned it (ISO 8601 with offset).",
         examples=["2026-11-23T10:00:00-05:00"],
@@ -51,7 +65,7 @@ class BookingIn(Schema):
         description="Therapist id; omit or null for no preference.",
     )
     client: ClientIn
-    screening: dict[StrictStr, StrictBool] = Field(
+    screening: dict[Text, StrictBool] = Field(
         max_length=200,
         description="Answers by catalogue code: every red flag and the items relevant to "
         "the treatment must be answered.",

@@ -1,7 +1,8 @@
 """Demo diary for `seed_demo`: working hours and two weeks of appointments.
 
 Every appointment is booked through the booking service, so the demo obeys the same rules
-as real use. The plan is a pure function of therapist, date and a fixed seed, and times
+as real use (and sends no email: staff bookings send none). A client is never given two
+appointments at one time: each start picks a client not already booked then. The plan is a pure function of therapist, date and a fixed seed, and times
 already in the diary are skipped, so running it again changes nothing.
 """
 
@@ -67,13 +68,13 @@ def seed_diary(
             )
             for t in therapists
         }
-        taken = set(
-            Appointment.objects.filter(
-                therapist__in=therapists,
-                starts_at__gte=now,
-                starts_at__lt=now + timedelta(days=DAYS_AHEAD + 2),
-            ).values_list("therapist_id", "starts_at")
+        existing = Appointment.objects.active().filter(
+            starts_at__gte=now, starts_at__lt=now + timedelta(days=DAYS_AHEAD + 2)
         )
+        taken = set(existing.values_list("therapist_id", "starts_at"))
+        # Demo starts are 90 minutes apart and treatments last at most 60, so two demo
+        # appointments overlap exactly when they start together.
+        client_busy = set(existing.values_list("client_id", "starts_at"))
         for offset in range(1, DAYS_AHEAD + 1):
             day = today + timedelta(days=offset)
             if day.isoweekday() == 7:
@@ -86,10 +87,20 @@ def seed_diary(
                 # A seed per therapist and date: the same plan on every run.
                 rng = random.Random(f"demo-diary|{therapist.display_name}|{day.isoformat()}")
                 for start_time in starts:
-                    pick, option, client = rng.random(), rng.choice(options), rng.choice(clients)
+                    pick, option, first = rng.random(), rng.choice(options), rng.randrange(len(clients))
                     starts_at = datetime.combine(day, start_time, tzinfo=zone)
                     if pick > FILL or (therapist.pk, starts_at) in taken:
                         continue
+                    client = next(
+                        (
+                            c
+                            for c in clients[first:] + clients[:first]
+                            if (c.pk, starts_at) not in client_busy
+                        ),
+                        None,
+                    )
+                    if client is None:
+                        continue  # every demo client is busy then
                     try:
                         appointment = appointment_book(
                             client=client,
@@ -102,6 +113,7 @@ def seed_diary(
                     except ValidationError:
                         continue  # inside the notice window, a closure, time off...
                     booked += 1
+                    client_busy.add((client.pk, appointment.starts_at))
                     if offset <= 2:  # the next two days are mostly confirmed
                         appointment_set_status(
                             appointment=appointment,

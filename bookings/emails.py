@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -148,6 +149,14 @@ def _appointment_email(
         return None
     message = build_client_email(kind, appointment, manage_url=manage_url, confirm_url=confirm_url)
     return email_queue(message=message, key=key, kind=kind, appointment_id=appointment.pk)
+
+
+def manage_url_for(appointment: Appointment) -> str | None:
+    """The client's private manage link when the appointment was booked online."""
+    try:
+        return appointment.online_booking.manage_url
+    except ObjectDoesNotExist:
+        return None
 
 
 def email_booked(

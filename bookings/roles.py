@@ -28,6 +28,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Append-only: addenda are added, never changed; the access log is only read.
         "noteaddendum": (V, A),
         "accesslog": (V,),
+        # Written only by the retention purge, kept as its record.
+        "recordpurge": (V,),
         "portaltoken": (V, A, C, D),
     },
 }
@@ -51,3 +53,6 @@ for _role, _plan_actions in ((THERAPIST, (V, A, C)), (MANAGER, (V, A, C, D))):
     ROLE_PERMISSIONS[_role].update(
         {"treatmentplan": _plan_actions, "plansession": _plan_actions, "outcomeresponse": (V, A)}
     )
+# Unfinished online bookings are not in the admin; the manager holds the permissions so
+# every model stays the manager's, as for the rest of the clinic's data.
+ROLE_PERMISSIONS[MANAGER]["bookingdraft"] = (V, A, C, D)

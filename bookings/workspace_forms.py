@@ -25,6 +25,12 @@ class CancelReasonForm(forms.Form):
         label="The client asked to cancel",
         help_text="Inside the cancellation window this counts as a late cancellation.",
     )
+    notify_client = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Tell the client",
+        help_text="Email the client that the appointment is cancelled.",
+    )
 
 
 class TherapistOnboardForm(forms.Form):

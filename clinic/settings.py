@@ -224,6 +224,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "clinic.sessions.SessionRenewalMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "clinic.middleware.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -390,6 +391,8 @@ REMINDER_WINDOW_HOURS = _env_int("REMINDER_WINDOW_HOURS", 24)
 # A therapist reads a client's record once they have treated them (checked in), or this many
 # hours before an appointment someone else booked with them, to prepare.
 CARE_PREPARATION_HOURS = _env_int("CARE_PREPARATION_HOURS", 24)
+# An unfinished online booking's answers are kept this long after the last step, then purged.
+BOOKING_DRAFT_MINUTES = _env_int("BOOKING_DRAFT_MINUTES", 60)
 # How long "break the glass" (emergency access with a written reason) lasts, in minutes.
 BREAK_GLASS_MINUTES = _env_int("BREAK_GLASS_MINUTES", 60)
 # Therapists' private calendar feeds show client initials unless this is on.

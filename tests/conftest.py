@@ -192,3 +192,22 @@ def text_of(response) -> str:
     if response.streaming:
         return b"".join(response.streaming_content).decode()
     return response.content.decode()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem) -> None:
+    """Before a transactional test's database is flushed, remove its clinical records
+    through the retention-purge route (the flush is a DELETE on SQLite, which the guards
+    refuse otherwise). Runs before the fixtures are torn down."""
+    marker = item.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    )
+    if not transactional:
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    from tests.factories import purge_clinical_records_for_flush
+
+    with item.config.stash[blocking_manager_key].unblock():
+        purge_clinical_records_for_flush()

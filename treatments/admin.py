@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 
 from treatments import services
 from treatments.forms import ConsentInlineFormSet, ContraindicationItemForm
@@ -12,6 +13,7 @@ from treatments.models import (
     TreatmentOption,
     TreatmentType,
 )
+from treatments.selectors import version_changes
 
 
 class TreatmentOptionInline(admin.TabularInline):
@@ -80,7 +82,7 @@ class ContraindicationVersionInline(admin.TabularInline):
     fk_name = "item"
     extra = 0
     can_delete = False
-    fields = ["version", "category", "action", "requires_clearance", "refer", "wording", "created_at", "created_by"]
+    fields = ["version", "question", "wording", "what_changed", "category", "action", "created_at", "created_by"]
     readonly_fields = fields
     ordering = ["-version"]
     verbose_name_plural = "versions (read-only; an edit adds a new one)"
@@ -90,6 +92,19 @@ class ContraindicationVersionInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description="Changed from the version before")
+    def what_changed(self, obj: ContraindicationVersion) -> str:
+        changes = version_changes(obj)
+        if not changes:
+            return "first version" if obj.version == 1 else "no change"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "", "<li><strong>{}</strong>: <del>{}</del> <ins>{}</ins></li>",
+                ((c.field.replace("_", " "), c.before, c.after) for c in changes),
+            ),
+        )
 
 
 @admin.register(ContraindicationItem)

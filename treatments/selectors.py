@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -124,3 +125,40 @@ def screen_client(
 ) -> Verdict:
     """Screen a client for a treatment with everything on record."""
     return screening_context_for(client, now=now).screen(treatment_type, sites)
+
+
+# --- Catalogue history ----------------------------------------------------------------------
+
+VERSION_COMPARED = (
+    "question", "wording", "category", "action", "requires_clearance", "refer",
+    "other_types_action", "escalates_with_emergency", "guidance", "client_advice",
+)
+
+
+@dataclass(frozen=True)
+class VersionChange:
+    field: str
+    before: Any
+    after: Any
+
+
+def _compared(version: ContraindicationVersion) -> dict[str, Any]:
+    values = {f: getattr(version, f) for f in VERSION_COMPARED}
+    values["treatment_types"] = sorted(t.code for t in version.treatment_types.all())
+    values["body_sites"] = sorted(s.code for s in version.body_sites.all())
+    return values
+
+
+def version_changes(version: ContraindicationVersion) -> list[VersionChange]:
+    """What `version` changed from the version before it (empty for a first version), so
+    two versions whose wording looks alike still show how they differ."""
+    previous = (
+        ContraindicationVersion.objects.filter(item_id=version.item_id, version__lt=version.version)
+        .prefetch_related("treatment_types", "body_sites")
+        .order_by("-version")
+        .first()
+    )
+    if previous is None:
+        return []
+    before, after = _compared(previous), _compared(version)
+    return [VersionChange(f, before[f], after[f]) for f in after if before[f] != after[f]]

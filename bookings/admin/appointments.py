@@ -22,13 +22,12 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from bookings import rules
 from bookings.admin.mail import appointment_emails
 from bookings.models import Appointment, AppointmentSource, AppointmentStatus
 from bookings.selectors.availability import clinic_zone
 from bookings.selectors.workspace import monday_of
 from bookings.services.appointments import (
-    CANCELLABLE,
-    TRANSITIONS,
     appointment_book,
     appointment_cancel,
     appointment_reschedule,
@@ -79,7 +78,7 @@ class ServiceForm(forms.ModelForm):
 class AppointmentAddForm(ServiceForm):
     class Meta:
         model = Appointment
-        fields = ["client", "option", "therapist", "room", "starts_at", "needs_clearance"]
+        fields = ["client", "option", "therapist", "room", "starts_at"]
         help_texts = {
             "therapist": "Leave empty for any free therapist who offers the treatment.",
             "room": "Leave empty to take the first free room.",
@@ -97,12 +96,18 @@ class AppointmentAddForm(ServiceForm):
             therapist=data.get("therapist"),
             room=data.get("room"),
             source=AppointmentSource.STAFF,
-            needs_clearance=data.get("needs_clearance", False),
             by=self.user,
         )
 
 
+TELL_CLIENT_HELP = "Email the client the change, with an updated calendar file."
+
+
 class AppointmentChangeForm(ServiceForm):
+    notify_client = forms.BooleanField(
+        required=False, initial=True, label="Tell the client", help_text=TELL_CLIENT_HELP
+    )
+
     class Meta:
         model = Appointment
         fields = ["therapist", "starts_at", "status", "cancellation_reason"]
@@ -111,9 +116,7 @@ class AppointmentChangeForm(ServiceForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         current = self.instance.status
-        allowed = {current, *TRANSITIONS.get(current, ())}
-        if current in CANCELLABLE:
-            allowed.add(Status.CANCELLED)
+        allowed = {current, *rules.next_statuses(current)}
         self.fields["status"].choices = [(v, label) for v, label in Status.choices if v in allowed]
 
     def apply(self, data: dict) -> Appointment:
@@ -125,12 +128,14 @@ class AppointmentChangeForm(ServiceForm):
                 starts_at=data["starts_at"],
                 therapist=data["therapist"],
                 by_staff=True,
+                notify=data.get("notify_client", False),
                 by=self.user,
             )
         if "status" in changed and data["status"] == Status.CANCELLED:
             appointment = appointment_cancel(
                 appointment=appointment,
                 reason=data.get("cancellation_reason") or "Cancelled by the clinic",
+                notify=data.get("notify_client", False),
                 by=self.user,
             )
         elif "status" in changed:
@@ -179,7 +184,10 @@ class AppointmentAdmin(admin.ModelAdmin):
         "flags",
     ]
     list_display_links = ["local_start"]
-    list_filter = [WhenFilter, "therapist", "status", "treatment_type", "source", "needs_clearance"]
+    list_filter = [
+        WhenFilter, "therapist", "status", "treatment_type", "source", "needs_clearance",
+        "needs_consent", "needs_review",
+    ]
     search_fields = ["client__first_name", "client__last_name", "client__email", "client__phone"]
     list_select_related = ["client", "therapist", "treatment_type", "online_booking__submission"]
     actions = [
@@ -191,8 +199,8 @@ class AppointmentAdmin(admin.ModelAdmin):
     ordering = ["-starts_at"]
     change_readonly = [
         "public_id", "client", "treatment_type", "option", "duration_minutes", "price", "room",
-        "local_end", "buffer_until", "source", "needs_clearance", "late_cancellation",
-        "cancelled_at", "created_at", "client_emails",
+        "local_end", "buffer_until", "source", "needs_clearance", "needs_consent", "needs_review",
+        "late_cancellation", "cancelled_at", "created_at", "client_emails",
     ]
 
     # -- columns --------------------------------------------------------------------------
@@ -221,6 +229,10 @@ class AppointmentAdmin(admin.ModelAdmin):
         out = []
         if obj.needs_clearance:
             out.append("needs clearance")
+        if obj.needs_consent:
+            out.append("needs consent")
+        if obj.needs_review:
+            out.append("needs screening review")
         if obj.late_cancellation:
             out.append("late cancellation")
         submission = _submission(obj)
@@ -309,6 +321,7 @@ class AppointmentAdmin(admin.ModelAdmin):
                         appointment=appointment,
                         reason=form.cleaned_data["reason"],
                         by_client=form.cleaned_data["by_client"],
+                        notify=form.cleaned_data["notify_client"],
                         by=request.user,
                     )
                 except ValidationError as exc:
@@ -365,7 +378,7 @@ class AppointmentAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return list(AppointmentAddForm.Meta.fields)
-        return [*AppointmentChangeForm.Meta.fields, *self.change_readonly]
+        return [*AppointmentChangeForm.Meta.fields, "notify_client", *self.change_readonly]
 
     def get_readonly_fields(self, request, obj=None):
         return self.change_readonly if obj else []

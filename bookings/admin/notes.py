@@ -8,9 +8,13 @@ of a note's change page leaves exactly one access-log row.
 
 from __future__ import annotations
 
+import csv
+
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -29,6 +33,7 @@ from bookings.models.notes import AccessAction
 from bookings.notes_forms import AddendumForm, SessionNoteForm
 from bookings.selectors.notes import checklist_for_note
 from bookings.selectors.plans import session_measures
+from bookings.selectors.signatures import addenda_of, signatory_of, signature_of
 from bookings.selectors.visibility import (
     notes_visible_to,
     notes_writable_by,
@@ -55,8 +60,37 @@ SITE_POSITIONS = {
 }
 
 
+BODY_MAP_ROW_REFUSED = (
+    "This row could not be saved: the note already has this site and side (for example a "
+    "site today's screening marks avoided). Change the row or remove it."
+)
+NOTE_NOT_SAVED = "Nothing was saved: correct the marked fields and save again."
+
+
+def _codes(exc: ValidationError) -> set[str | None]:
+    errors = exc.error_dict.values() if hasattr(exc, "error_dict") else [exc.error_list]
+    return {e.code for group in errors for e in group}
+
+
+class BodyMapFormSet(BaseInlineFormSet):
+    """Marks the rows a refused save could not store, so the page shows which one."""
+
+    def __init__(self, *args, refused_rows: frozenset = frozenset(), **kwargs):
+        self.refused_rows = refused_rows
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            site = data.get("site")
+            if site is not None and (site.pk, data.get("side")) in self.refused_rows:
+                form.add_error(None, BODY_MAP_ROW_REFUSED)
+
+
 class BodyMapInline(admin.TabularInline):
     model = BodyMapEntry
+    formset = BodyMapFormSet
     extra = 0
     fields = [
         "site", "side", "trigger_point", "referral_pattern", "tenderness", "tension",
@@ -94,7 +128,7 @@ class ReferralInline(BodyMapInline):
 class AddendumInline(admin.StackedInline):
     model = NoteAddendum
     extra = 0
-    fields = ["created_at", "author", "reason", "text"]
+    fields = ["written", "reason", "text"]
     readonly_fields = fields
     can_delete = False
     verbose_name_plural = "addenda (under the original; add one with the form below)"
@@ -111,6 +145,11 @@ class AddendumInline(admin.StackedInline):
     def has_view_permission(self, request, obj=None) -> bool:
         return True
 
+    @admin.display(description="Written by")
+    def written(self, obj: NoteAddendum) -> str:
+        zone_time = timezone.localtime(obj.created_at)
+        return f"{signatory_of(obj.author)}, {zone_time:%Y-%m-%d %H:%M %Z}"
+
 
 @admin.register(SessionNote)
 class SessionNoteAdmin(admin.ModelAdmin):
@@ -121,9 +160,9 @@ class SessionNoteAdmin(admin.ModelAdmin):
     search_fields = ["client__first_name", "client__last_name", "client__email"]
     date_hierarchy = "created_at"
     inlines = [BodyMapInline, ReferralInline, AddendumInline]
-    readonly_fields = ["appointment", "client", "therapist", "status", "signed_at", "signed_by"]
+    readonly_fields = ["appointment", "client", "therapist", "status", "signature"]
     fieldsets = [
-        (None, {"fields": ["appointment", "client", "therapist", "status", "signed_at", "signed_by", "treated"]}),
+        (None, {"fields": ["appointment", "client", "therapist", "status", "signature", "treated"]}),
         ("Subjective", {"fields": [
             "complaint", "onset", "pattern", "below_knee", "tingling_numbness", "aggravating",
             "easing", "goals", "pain_before",
@@ -134,12 +173,13 @@ class SessionNoteAdmin(admin.ModelAdmin):
         ("Plan", {"fields": ["plan", "home_care_sheets"]}),
     ]
     change_form_template = "admin/bookings/sessionnote/change_form.html"
+    object_history_template = "admin/bookings/sessionnote/object_history.html"
 
     # --- scope and permissions ------------------------------------------------------------
 
     def get_queryset(self, request):
         return notes_visible_to(request.user).select_related(
-            "appointment__treatment_type", "client", "therapist", "signed_by"
+            "appointment__treatment_type", "client", "therapist", "signed_by__therapist"
         )
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -160,6 +200,11 @@ class SessionNoteAdmin(admin.ModelAdmin):
     @admin.display(description="Treatment")
     def treatment(self, obj: SessionNote) -> str:
         return obj.appointment.treatment_type.name
+
+    @admin.display(description="Signed")
+    def signature(self, obj: SessionNote) -> str:
+        signed = signature_of(obj)
+        return str(signed) if signed else "Not signed"
 
     # --- add: start the note of an appointment ---------------------------------------------
 
@@ -213,13 +258,27 @@ class SessionNoteAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)
         rows = checklist_for_note(obj) if obj is not None else []
+        refusal = getattr(request, "note_refusal", None)
 
         class Form(form_class):
             def __init__(self, *args, **kw):
                 kw.setdefault("checklist", rows)
                 super().__init__(*args, **kw)
 
+            def clean(self):
+                cleaned = super().clean()
+                if refusal is not None:
+                    # The services refused the last attempt: show why, keep what was typed.
+                    self.add_error(None, [NOTE_NOT_SAVED, *refusal.messages])
+                return cleaned
+
         return Form
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, BodyMapInline):
+            kwargs["refused_rows"] = frozenset(getattr(request, "note_refused_rows", ()))
+        return kwargs
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # No model permission (front desk): 403; a note out of the rule's scope: 404.
@@ -247,6 +306,11 @@ class SessionNoteAdmin(admin.ModelAdmin):
             user=request.user, action=AccessAction.VIEW, obj=note, client=note.client,
             ip=services.client_ip(request),
         )
+        extra_context = {
+            **(extra_context or {}),
+            "signature": signature_of(note),
+            "addenda": addenda_of(note),
+        }
         return super().history_view(request, object_id, extra_context)
 
     def _note_context(self, request, note: SessionNote) -> dict:
@@ -260,6 +324,7 @@ class SessionNoteAdmin(admin.ModelAdmin):
             figure.append({"site": site, "x": x, "y": y, "checkbox": f"id_sites_treated_{i}", "state": state})
         return {
             "note": note,
+            "signature": signature_of(note),
             "verdict": note.verdict,
             "figure": figure,
             "addendum_form": AddendumForm(),
@@ -275,10 +340,16 @@ class SessionNoteAdmin(admin.ModelAdmin):
         services.note_update(note=obj, by=request.user, ip=ip, **fields)
         answers, remarks = form.checklist_answers()
         services.note_save_checklist(note=obj, answers=answers, remarks=remarks, by=request.user, ip=ip)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # After the rows typed in the table, so a quick pick of a site already there is a
+        # no-op instead of a duplicate.
+        note = form.instance
         if form.cleaned_data.get("sites_treated"):
-            services.body_map_mark_treated(note=obj, sites=form.cleaned_data["sites_treated"], by=request.user)
+            services.body_map_mark_treated(note=note, sites=form.cleaned_data["sites_treated"], by=request.user)
         if form.cleaned_data.get("home_care_sheets"):
-            services.home_care_assign(note=obj, sheets=form.cleaned_data["home_care_sheets"], by=request.user)
+            services.home_care_assign(note=note, sheets=form.cleaned_data["home_care_sheets"], by=request.user)
 
     def save_formset(self, request, form, formset, change):
         note = form.instance
@@ -288,7 +359,11 @@ class SessionNoteAdmin(admin.ModelAdmin):
                 if not note.is_signed:
                     entry.delete()
             for entry in objs:
-                services.body_map_save(note=note, entry=entry, by=request.user)
+                try:
+                    services.body_map_save(note=note, entry=entry, by=request.user)
+                except ValidationError:
+                    request.note_refused_rows = {(entry.site_id, entry.side)}
+                    raise
         elif formset.model is NoteReferral:
             for ref in formset.new_objects:
                 services.referral_add(
@@ -300,10 +375,19 @@ class SessionNoteAdmin(admin.ModelAdmin):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ValidationError as exc:
-            # A rule refused the write (e.g. signed meanwhile): everything rolled back.
-            for msg in exc.messages:
-                self.message_user(request, msg, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            # A rule refused the write and everything rolled back. Show the form again with
+            # what was typed and the reason (the form's clean adds it, which keeps this
+            # second pass from saving); a note signed meanwhile is read-only, so go back.
+            if (
+                request.method != "POST"
+                or "signed" in _codes(exc)
+                or getattr(request, "note_refusal", None) is not None
+            ):
+                for msg in exc.messages:
+                    self.message_user(request, msg, messages.ERROR)
+                return HttpResponseRedirect(request.get_full_path())
+            request.note_refusal = exc
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def response_change(self, request, obj):
         if "_sign" in request.POST:
@@ -358,12 +442,40 @@ class SessionNoteAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:bookings_sessionnote_change", args=[note.pk]))
 
 
+class StaffMemberFilter(admin.SimpleListFilter):
+    """The log per staff member: everyone who has a row in it."""
+
+    title = "staff member"
+    parameter_name = "user"
+
+    def lookups(self, request, model_admin):
+        from django.contrib.auth.models import User
+
+        ids = AccessLog.objects.exclude(user=None).values("user_id").distinct()
+        return [(str(u.pk), u.get_full_name() or u.get_username()) for u in User.objects.filter(pk__in=ids).order_by("username")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(user_id=int(value))
+        return queryset
+
+
+class _Echo:
+    """A file-like object csv.writer writes one line into, handed straight back."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
 @admin.register(AccessLog)
 class AccessLogAdmin(admin.ModelAdmin):
-    """Read-only for managers (filter by client); nobody adds, changes or deletes a row."""
+    """Read-only for managers, per client or per staff member, exportable as CSV; nobody
+    adds, changes or deletes a row."""
 
     list_display = ["at", "user", "action", "object_type", "object_id", "client", "ip"]
-    list_filter = ["action", "object_type"]
+    list_filter = [StaffMemberFilter, "action", "object_type"]
+    change_list_template = "admin/bookings/accesslog/change_list.html"
     list_select_related = ["user", "client"]
     search_fields = ["client__first_name", "client__last_name", "user__username"]
     date_hierarchy = "at"
@@ -383,6 +495,39 @@ class AccessLogAdmin(admin.ModelAdmin):
     def lookup_allowed(self, lookup, value, request=None) -> bool:
         # The manager reads the log per client: ?client__id__exact=<id>.
         return lookup == "client__id__exact" or super().lookup_allowed(lookup, value, request)
+
+    def get_urls(self):
+        return [
+            path("export.csv", self.admin_site.admin_view(self.export_view), name="bookings_accesslog_export"),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request):
+        """The rows the list shows (same filters), as CSV, streamed."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            rows = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters:
+            rows = self.get_queryset(request).none()
+        zone = timezone.get_current_timezone()
+        header = ["time", "staff member", "action", "record type", "record id", "client id", "ip"]
+
+        def lines():
+            buffer = _Echo()
+            writer = csv.writer(buffer)
+            yield writer.writerow(header)
+            for at, username, action, object_type, object_id, client_id, ip in rows.order_by("at", "pk").values_list(
+                "at", "user__username", "action", "object_type", "object_id", "client_id", "ip"
+            ).iterator(chunk_size=2000):
+                yield writer.writerow(
+                    [at.astimezone(zone).isoformat(timespec="seconds"), username or "", action, object_type, object_id, client_id or "", ip or ""]
+                )
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
+        response["Cache-Control"] = "no-store, private"
+        return response
 
     def has_add_permission(self, request) -> bool:
         return False

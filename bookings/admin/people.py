@@ -21,7 +21,7 @@ class TherapistAdmin(clinic_admin.TherapistAdmin, AffectedAppointmentsAdmin):
     inlines = [OfferedTreatmentInline]
 
     def affected_by_save(self, obj: Therapist) -> list[Appointment]:
-        return [] if obj.active else affected.affected_by_therapist_leaving(obj, now=timezone.now())
+        return affected.affected_by_therapist_leaving(obj, now=timezone.now())
 
     def save_through_service(self, obj: Therapist, decisions: Decisions) -> None:
         therapist_save(therapist=obj, decisions=decisions)
@@ -33,7 +33,7 @@ class TherapistAdmin(clinic_admin.TherapistAdmin, AffectedAppointmentsAdmin):
 @admin.register(Room)
 class RoomAdmin(clinic_admin.RoomAdmin, AffectedAppointmentsAdmin):
     def affected_by_save(self, obj: Room) -> list[Appointment]:
-        return [] if obj.active else affected.affected_by_room_closing(obj, now=timezone.now())
+        return affected.affected_by_room_closing(obj, now=timezone.now())
 
     def save_through_service(self, obj: Room, decisions: Decisions) -> None:
         room_save(room=obj, decisions=decisions)

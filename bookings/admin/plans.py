@@ -17,7 +17,13 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from bookings.models import AppointmentStatus, OutcomeResponse, ResponseSource, TreatmentPlan
+from bookings.models import (
+    ATTENDED_STATUSES,
+    AppointmentStatus,
+    OutcomeResponse,
+    ResponseSource,
+    TreatmentPlan,
+)
 from bookings.models.plans import MAX_SESSIONS
 from bookings.outcome_forms import MeasureForm
 from bookings.plan_forms import SKIP, PlanForm, posted_choices
@@ -54,9 +60,7 @@ class TreatmentPlanAdmin(admin.ModelAdmin):
         return plans_visible_to(request.user).annotate(
             n_attended=Count(
                 "plan_sessions",
-                filter=Q(plan_sessions__appointment__status__in=[
-                    AppointmentStatus.COMPLETED, AppointmentStatus.CHECKED_IN,
-                ]),
+                filter=Q(plan_sessions__appointment__status__in=ATTENDED_STATUSES),
             ),
             n_remaining=Count(
                 "plan_sessions",

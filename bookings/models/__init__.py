@@ -6,6 +6,7 @@ the rest of the code can use `bookings.models.X`.
 
 from bookings.models.appointments import (
     ACTIVE_STATUSES,
+    ATTENDED_STATUSES,
     INACTIVE_STATUSES,
     Appointment,
     AppointmentSource,
@@ -20,21 +21,24 @@ from bookings.models.notes import (
     NoteAddendum,
     NoteChecklistItem,
     NoteReferral,
+    RecordPurge,
     SessionNote,
 )
-from bookings.models.online import ConfirmedVia, OnlineBooking, OnlineSubmission
+from bookings.models.online import BookingDraft, ConfirmedVia, OnlineBooking, OnlineSubmission
 from bookings.models.plans import OutcomeResponse, PlanSession, ResponseSource, TreatmentPlan
 from bookings.models.portal import PortalToken
 from bookings.models.schedule import BookingPolicy, Closure, TimeOff, Weekday, WorkingHours
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "ATTENDED_STATUSES",
     "INACTIVE_STATUSES",
     "AccessLog",
     "Appointment",
     "AppointmentSource",
     "AppointmentStatus",
     "BodyMapEntry",
+    "BookingDraft",
     "BookingPolicy",
     "Closure",
     "EmailDelivery",
@@ -50,6 +54,7 @@ __all__ = [
     "OutcomeResponse",
     "PlanSession",
     "PortalToken",
+    "RecordPurge",
     "ResponseSource",
     "SessionNote",
     "TimeOff",

@@ -8,6 +8,7 @@ on PostgreSQL, triggers on SQLite. Create and change appointments through
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +17,8 @@ from django.utils import timezone
 
 from clinic.models import Client, Room, Therapist
 from treatments.models import TreatmentOption, TreatmentType
+
+DEFAULT_CANCELLATION_WINDOW = timedelta(hours=24)
 
 
 class AppointmentStatus(models.TextChoices):
@@ -36,6 +39,8 @@ class AppointmentSource(models.TextChoices):
 # overlap guards in migration 0002 spell out the same two values.
 INACTIVE_STATUSES = (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
 ACTIVE_STATUSES = tuple(s for s in AppointmentStatus if s not in INACTIVE_STATUSES)
+# The client came: care was given (access to records, plan progress, retention count from it).
+ATTENDED_STATUSES = (AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED)
 
 
 class AppointmentQuerySet(models.QuerySet):
@@ -70,10 +75,31 @@ class Appointment(models.Model):
         max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )
     source = models.CharField(max_length=10, choices=AppointmentSource.choices)
+    # The screening result when the appointment was booked (and again at each check-in
+    # attempt), so the schedule flags what needs attention before the day. Flags only:
+    # the front desk sees the schedule and must not see which condition is behind them.
     needs_clearance = models.BooleanField(
         default=False, help_text="Screening asked for a clinician's clearance before treatment."
     )
+    needs_consent = models.BooleanField(
+        default=False, help_text="The treatment needs the client's written regional consent."
+    )
+    needs_review = models.BooleanField(
+        default=False,
+        help_text="Red-flag questions unanswered or treatment refused: a clinician must review.",
+    )
     late_cancellation = models.BooleanField(default=False)
+    # The cancellation window of the policy in force when this was booked: late or not is
+    # always judged against it (see `bookings.rules.cancellation_is_late`), whoever booked.
+    # The booking service always records it; the default is the default policy's window.
+    cancellation_window = models.DurationField(
+        default=DEFAULT_CANCELLATION_WINDOW,
+        help_text="The cancellation window the booking was made under.",
+    )
+    changed_late = models.BooleanField(
+        default=False,
+        help_text="The client moved it inside the cancellation window; cancelling it is late.",
+    )
     # Who last gave the appointment its therapist (null: the client online, or the system).
     # A therapist who put a client on themselves gets no early access to the record from it
     # (see `bookings.selectors.visibility`).

@@ -4,8 +4,15 @@ home care and the access log.
 Everything here is health information. `__str__` never shows clinical text (it reaches
 logs, admin breadcrumbs and error reports); write through `bookings.services.notes` and
 read through `bookings.selectors.visibility`, the one rule for who may see a note.
-A signed note is never changed: the queryset refuses `update()` and `delete()` on signed
-rows, and the services refuse to write to them.
+A signed note is never changed. The database refuses it (triggers from migration
+0021_signed_notes_immutable, on PostgreSQL and SQLite): no UPDATE or DELETE of a signed
+note, of its checklist, body map or referrals, and no UPDATE or DELETE of addenda and
+access-log rows, whatever path the SQL comes from. The models and the queryset refuse
+first with the domain error, so the admin and the services show a message instead of a
+database error.
+
+The one way round the guard is the retention purge, and only for records past their
+retention period: see `RecordPurge`.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -41,19 +49,68 @@ class YesNoUnknown(models.TextChoices):
     NO = "no", "No"
 
 
+APPEND_ONLY = "This record is kept as written: it cannot be changed or deleted."
+
+
+def signed_note_is_read_only() -> ValidationError:
+    return ValidationError(SIGNED_NOTE_IS_READ_ONLY, code="signed")
+
+
 class SessionNoteQuerySet(models.QuerySet):
     """Bulk writes would bypass the signing rule, so they never touch a signed note."""
 
     def update(self, **kwargs):
         if self.filter(status=NoteStatus.SIGNED).exists():
-            raise TypeError(SIGNED_NOTE_IS_READ_ONLY)
+            raise signed_note_is_read_only()
         # Re-filter at write time: a note signed between the check and here stays untouched.
         return super(SessionNoteQuerySet, self.filter(status=NoteStatus.DRAFT)).update(**kwargs)
 
     def delete(self):
         if self.filter(status=NoteStatus.SIGNED).exists():
-            raise TypeError(SIGNED_NOTE_IS_READ_ONLY)
+            raise signed_note_is_read_only()
         return super().delete()
+
+
+class NotePartQuerySet(models.QuerySet):
+    """Bulk writes to the parts of a signed note are refused like writes to the note."""
+
+    def _refuse_signed(self) -> None:
+        if self.filter(note__status=NoteStatus.SIGNED).exists():
+            raise signed_note_is_read_only()
+
+    def update(self, **kwargs):
+        self._refuse_signed()
+        return super().update(**kwargs)
+
+    def delete(self):
+        self._refuse_signed()
+        return super().delete()
+
+
+class NotePart(models.Model):
+    """A row that belongs to a session note and is frozen with it once the note is signed."""
+
+    objects = NotePartQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self._refuse_signed()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._refuse_signed()
+        return super().delete(*args, **kwargs)
+
+    def _refuse_signed(self) -> None:
+        note_ids = {self.note_id}
+        if self.pk is not None:
+            # Moving a row off a signed note changes that note too.
+            stored = type(self)._base_manager.filter(pk=self.pk)
+            note_ids.add(stored.values_list("note_id", flat=True).first())
+        if SessionNote.objects.filter(pk__in=note_ids - {None}, status=NoteStatus.SIGNED).exists():
+            raise signed_note_is_read_only()
 
 
 class SessionNote(models.Model):
@@ -141,12 +198,28 @@ class SessionNote(models.Model):
     def __str__(self) -> str:
         return f"Note for appointment {self.appointment.public_id}" if self.appointment_id else "Note"
 
+    def save(self, *args, **kwargs):
+        if self._stored_signed():
+            raise signed_note_is_read_only()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._stored_signed():
+            raise signed_note_is_read_only()
+        return super().delete(*args, **kwargs)
+
     @property
     def is_signed(self) -> bool:
         return self.status == NoteStatus.SIGNED
 
+    def _stored_signed(self) -> bool:
+        # The stored row decides: a copy set back to "draft" in memory is still signed.
+        return self.pk is not None and type(self)._base_manager.filter(
+            pk=self.pk, status=NoteStatus.SIGNED
+        ).exists()
 
-class NoteChecklistItem(models.Model):
+
+class NoteChecklistItem(NotePart):
     """The contraindication checklist as it was answered for this session. The wording is
     copied so a later catalogue edit never changes what the therapist confirmed."""
 
@@ -177,7 +250,7 @@ class ReferralUrgency(models.TextChoices):
     ROUTINE = "routine", "Routine"
 
 
-class NoteReferral(models.Model):
+class NoteReferral(NotePart):
     note = models.ForeignKey(SessionNote, on_delete=models.CASCADE, related_name="referrals")
     referred_to = models.CharField(max_length=160, help_text="To whom (e.g. emergency department, GP).")
     urgency = models.CharField(max_length=10, choices=ReferralUrgency.choices)
@@ -220,7 +293,7 @@ class Tension(models.TextChoices):
     MARKED = "marked", "Marked"
 
 
-class BodyMapEntry(models.Model):
+class BodyMapEntry(NotePart):
     """Findings and work at one body site and side."""
 
     note = models.ForeignKey(SessionNote, on_delete=models.CASCADE, related_name="body_map")
@@ -270,7 +343,23 @@ class BodyMapEntry(models.Model):
         return f"Body map entry #{self.pk}"
 
 
-class NoteAddendum(AppendOnlyModel):
+class InsertOnlyModel(AppendOnlyModel):
+    """Append-only, and never deleted either (the retention purge works in SQL, see
+    `RecordPurge`)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(APPEND_ONLY, code="append_only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(APPEND_ONLY, code="append_only")
+
+
+class NoteAddendum(InsertOnlyModel):
     """A correction or addition to a signed note; the original stays as it was."""
 
     note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="addenda")
@@ -326,9 +415,12 @@ class AccessAction(models.TextChoices):
     SIGN = "sign", "Sign"
     ADDENDUM = "addendum", "Addendum"
     BREAK_GLASS = "glass", "Break the glass"
+    # Tombstones: a class of record removed, never its content.
+    PURGE = "purge", "Removed after retention"
+    ERASE = "erase", "Erased on request"
 
 
-class AccessLog(AppendOnlyModel):
+class AccessLog(InsertOnlyModel):
     """Who read or changed which clinical record, when and from where. Append-only: the
     admin refuses add, change and delete to everyone, the superuser included."""
 
@@ -350,3 +442,33 @@ class AccessLog(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"Access #{self.pk}"
+
+
+class RecordPurge(models.Model):
+    """The one route past the immutability guards: removing notes past retention.
+
+    The triggers of migration 0021 refuse DELETE of a signed note, its checklist, body map,
+    referrals and addenda, and of access-log rows, unless this table holds a row naming
+    that note (`note_id`; access-log rows: `client_id`). The retention purge, and nothing
+    else, inserts that row in the same transaction as the deletes, with who authorised it
+    and why, and keeps it afterwards as the record that the purge happened. The row names
+    no clinical content. UPDATE stays refused for everyone: there is no route to rewrite a
+    signed note, only to remove one whose retention period is over.
+    """
+
+    # Plain ids, not foreign keys: the rows they name are about to be deleted.
+    note_id = models.BigIntegerField(db_index=True)
+    client_id = models.BigIntegerField(db_index=True)
+    authorised_at = models.DateTimeField(default=timezone.now)
+    authorised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=240)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="%(app_label)s_%(class)s_reason_set"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Record purge #{self.pk}"

@@ -129,3 +129,26 @@ class OnlineSubmission(models.Model):
     @property
     def details_differ(self) -> bool:
         return self.name_differs or self.phone_differs
+
+
+class BookingDraft(models.Model):
+    """The public booking flow's answers between steps, kept server-side (never in the
+    session, which may live for weeks and is not encrypted) and tied to the flow by a
+    random key the browser's session holds; only the key's SHA-256 is stored. Removed when
+    the booking is made and purged once expired (`bookings.services.drafts.purge`)."""
+
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    data = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("updated_at")),
+                name="%(app_label)s_%(class)s_expires_after_update",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Booking draft #{self.pk}"

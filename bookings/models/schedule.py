@@ -120,6 +120,11 @@ class BookingPolicy(models.Model):
         default=timedelta(hours=24),
         help_text="A client cancelling later than this before the start is a late cancellation.",
     )
+    check_in_opens = models.DurationField(
+        default=timedelta(hours=1),
+        help_text="How long before the start a client can be checked in (on the day only), "
+        "e.g. 01:00:00 for an hour. No-show and completed are possible only after the start.",
+    )
     cancellation_policy_text = models.TextField(
         blank=True,
         default=(
@@ -140,7 +145,7 @@ class BookingPolicy(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(min_notice__gte=timedelta(0), cancellation_window__gte=timedelta(0))
-                & Q(max_advance__gt=timedelta(0)),
+                & Q(max_advance__gt=timedelta(0), check_in_opens__gte=timedelta(0)),
                 name="%(app_label)s_%(class)s_windows_not_negative",
             ),
         ]

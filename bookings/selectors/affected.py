@@ -50,12 +50,19 @@ def affected_by_closure(closure: Closure) -> list[Appointment]:
 
 
 def affected_by_therapist_leaving(therapist: Therapist, *, now: datetime) -> list[Appointment]:
-    """The therapist's open appointments from now on (when they are deactivated)."""
+    """The therapist's open appointments from now on, when saving `therapist` deactivates
+    them (read before the save). Saving an already inactive therapist asks nothing again:
+    their remaining appointments were decided on when they left."""
+    if therapist.active or not Therapist.objects.filter(pk=therapist.pk, active=True).exists():
+        return []
     return list(_open().filter(therapist_id=therapist.pk, starts_at__gte=now))
 
 
 def affected_by_room_closing(room: Room, *, now: datetime) -> list[Appointment]:
-    """Open appointments in the room from now on (when it is deactivated)."""
+    """Open appointments in the room from now on, when saving `room` deactivates it (read
+    before the save), like `affected_by_therapist_leaving`."""
+    if room.active or not Room.objects.filter(pk=room.pk, active=True).exists():
+        return []
     return list(_open().filter(room_id=room.pk, starts_at__gte=now))
 
 

@@ -18,15 +18,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import CharField, F, IntegerField, Q, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from bookings import errors
+from bookings import rules
 from bookings.models import (
     INACTIVE_STATUSES,
     Appointment,
@@ -70,8 +68,7 @@ def _spans(queryset) -> list[tuple]:
     ]
 
 
-def clinic_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
+clinic_zone = rules.clinic_zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,9 +177,7 @@ class Diary:
             start_date + timedelta(days=days), time.min, tzinfo=zone
         ).astimezone(UTC) + timedelta(hours=12)  # a buffer may run past midnight
 
-        therapist_qs = Therapist.objects.filter(
-            active=True, treatment_types=treatment_type_id
-        ).values_list("pk", "display_name")
+        therapist_qs = rules.therapists_offering(treatment_type_id).values_list("pk", "display_name")
         if therapist_id is not None:
             therapist_qs = therapist_qs.filter(pk=therapist_id)
         therapists = dict(therapist_qs)  # query 2
@@ -264,10 +259,7 @@ class Diary:
         key = (therapist_id, day)
         if key not in self._intervals:
             spans = [
-                (
-                    datetime.combine(day, start, tzinfo=self.zone).astimezone(UTC),
-                    datetime.combine(day, end, tzinfo=self.zone).astimezone(UTC),
-                )
+                rules.local_span(day, start, end, self.zone)
                 for start, end in self.hours.get(therapist_id, {}).get(day.isoweekday(), ())
             ]
             merged = Intervals(spans)
@@ -288,32 +280,33 @@ class Diary:
         return self._free_rooms[key]
 
     def refusal(self, therapist_id: int, start: datetime, *, room_id: int | None = None) -> str | None:
-        """Why `start` cannot be booked with this therapist, or None when it can.
+        """Why `start` cannot be booked with this therapist (an error code of
+        `bookings.errors`), or None when it can.
 
         This is the one rule set: the slot list keeps exactly the times for which this
-        returns None, and the booking service raises the message it returns.
+        returns None, and the booking service raises the error for the code it returns.
         """
         if start.tzinfo is not UTC:
             # Aware arithmetic in a local zone is wall-clock arithmetic (wrong across a
             # daylight-saving change), so work in UTC.
             start = start.astimezone(UTC)
         if therapist_id not in self.therapists:
-            return errors.THERAPIST_DOES_NOT_OFFER
+            return "therapist_does_not_offer"
         if start < self.earliest:
-            return errors.TOO_SOON
+            return "too_soon"
         if start > self.latest:
-            return errors.TOO_FAR_AHEAD
+            return "too_far"
         day = start.astimezone(self.zone).date()
         if day in self.closures:
-            return errors.CLINIC_CLOSED
+            return "clinic_closed"
         end = start + self.duration
         for work_start, work_end in self.working_intervals(therapist_id, day):
             if work_start <= start and end <= work_end:
                 if (start - work_start) % self.step:
-                    return errors.OFF_GRID
+                    return "off_grid"
                 break
         else:
-            return errors.OUTSIDE_HOURS
+            return "outside_hours"
         return self.conflict(therapist_id, start, room_id=room_id)
 
     def conflict(self, therapist_id: int, start: datetime, *, room_id: int | None = None) -> str | None:
@@ -323,16 +316,16 @@ class Diary:
         (notice, advance, closures, hours and grid) by construction."""
         blocked_end = start + self.duration + self.buffer
         if self.time_off.get(therapist_id, EMPTY).overlaps(start, blocked_end):
-            return errors.THERAPIST_AWAY
+            return "therapist_away"
         if self.busy.get(therapist_id, EMPTY).overlaps(start, blocked_end):
-            return errors.SLOT_TAKEN
+            return "slot_taken"
         if room_id is not None:
             if room_id not in self.rooms:
-                return errors.ROOM_UNAVAILABLE
+                return "room_unavailable"
             if self.room_busy.get(room_id, EMPTY).overlaps(start, blocked_end):
-                return errors.SLOT_TAKEN
+                return "slot_taken"
         elif self.rooms and self.free_room(start, blocked_end) is None:
-            return errors.NO_ROOM
+            return "no_room"
         return None
 
     def candidates(self, therapist_id: int, day: date) -> Iterator[datetime]:

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import (
+    ATTENDED_STATUSES,
     INACTIVE_STATUSES,
     Appointment,
     AppointmentStatus,
@@ -67,6 +68,8 @@ class Flags:
     first_visit: bool
     needs_clearance: bool
     unsigned_note: bool
+    needs_consent: bool
+    needs_review: bool
 
     def labels(self) -> list[str]:
         out = []
@@ -74,6 +77,10 @@ class Flags:
             out.append("first visit")
         if self.needs_clearance:
             out.append("needs clearance")
+        if self.needs_consent:
+            out.append("needs consent")
+        if self.needs_review:
+            out.append("needs screening review")
         if self.unsigned_note:
             out.append("note not signed")
         return out
@@ -166,7 +173,9 @@ def calendar_range(start: date, end: date, *, view: str, user) -> dict[str, Any]
         flags = Flags(
             first_visit=not a.has_earlier,
             needs_clearance=a.needs_clearance,
-            unsigned_note=a.status in (Status.CHECKED_IN, Status.COMPLETED) and not a.note_signed,
+            needs_consent=a.needs_consent,
+            needs_review=a.needs_review,
+            unsigned_note=a.status in ATTENDED_STATUSES and not a.note_signed,
         )
         active = a.status not in INACTIVE_STATUSES
         resource = f"t{a.therapist_id}" if view == THERAPISTS else (f"r{a.room_id}" if a.room_id else NO_ROOM_ID)

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
+from bookings import rules
 from bookings.models import Appointment, BookingPolicy, OnlineBooking
 from bookings.selectors.availability import (
     Diary,
@@ -176,8 +178,9 @@ def therapist_free_at(
     duration_minutes: int | None = None,
     now: datetime | None = None,
 ) -> Therapist | None:
-    """A therapist free at `starts_at` for `option`: `therapist` itself, or when None any
-    free one (`prefer` first). The appointment being moved does not count as busy."""
+    """A therapist free at `starts_at` for `option`: `therapist` itself, or when None the
+    one `rules.pick_therapist` picks (`prefer` first). The appointment being moved does
+    not count as busy."""
     now = now or timezone.now()
     policy = BookingPolicy.current()
     if not (now + policy.min_notice <= starts_at <= now + policy.max_advance):
@@ -193,16 +196,16 @@ def therapist_free_at(
         policy=policy,
         exclude_appointment_id=exclude_appointment.pk if exclude_appointment else None,
     )
-    order = sorted(diary.therapists, key=lambda tid: (tid != getattr(prefer, "pk", None), diary.therapists[tid]))
-    for tid in order:
-        if diary.refusal(tid, starts_at) is None:
-            return therapist if therapist and therapist.pk == tid else Therapist.objects.get(pk=tid)
-    return None
+    try:
+        tid = rules.pick_therapist(diary, starts_at, prefer=getattr(prefer, "pk", None))
+    except ValidationError:
+        return None
+    return therapist if therapist and therapist.pk == tid else Therapist.objects.get(pk=tid)
 
 
 def online_booking_for_token(token: str) -> OnlineBooking | None:
     """The booking behind a manage link, with what its page shows (1 query)."""
-    if not token or len(token) > 64:
+    if not token or len(token) > 64 or "\x00" in token:
         return None
     return (
         OnlineBooking.objects.select_related(

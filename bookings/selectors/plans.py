@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from bookings.models import (
+    ATTENDED_STATUSES,
     Appointment,
     AppointmentStatus,
     OutcomeResponse,
@@ -27,7 +28,6 @@ from clinic.models import Client
 from treatments.outcomes import INSTRUMENTS, Change, Instrument
 
 Status = AppointmentStatus
-ATTENDED = (Status.COMPLETED, Status.CHECKED_IN)
 REMAINING = (Status.BOOKED, Status.CONFIRMED)
 
 
@@ -50,7 +50,7 @@ class PlanProgress:
 def is_completed(statuses: list[str]) -> bool:
     """A plan is completed when every session is over (none booked, confirmed or in
     progress) and at least one was attended."""
-    return any(s in ATTENDED for s in statuses) and not any(
+    return any(s in ATTENDED_STATUSES for s in statuses) and not any(
         s in REMAINING or s == Status.CHECKED_IN for s in statuses
     )
 
@@ -69,7 +69,7 @@ def _progress(sessions: list[PlanSession]) -> PlanProgress:
     statuses = [s.appointment.status for s in sessions]
     return PlanProgress(
         sessions=sessions,
-        attended=sum(1 for s in statuses if s in ATTENDED),
+        attended=sum(1 for s in statuses if s in ATTENDED_STATUSES),
         cancelled=sum(1 for s in statuses if s == Status.CANCELLED),
         no_shows=sum(1 for s in statuses if s == Status.NO_SHOW),
         remaining=sum(1 for s in statuses if s in REMAINING),

@@ -11,10 +11,9 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from bookings import rules
 from bookings.models import Appointment, AppointmentStatus, HomeCareAssignment
 from clinic.models import Client
-
-MANAGEABLE = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ def portal_appointments(*, client: Client, now: datetime | None = None) -> Porta
     )
     for appointment in rows:
         booking = getattr(appointment, "online_booking", None)  # None: booked by staff
-        changeable = appointment.status in MANAGEABLE and appointment.starts_at > now
+        changeable = rules.client_may_change(appointment, now=now)
         appointment.manage_url = booking.manage_url if booking and changeable else None
     kept = [a for a in rows if a.status != AppointmentStatus.CANCELLED]
     upcoming = [a for a in kept if a.ends_at > now]

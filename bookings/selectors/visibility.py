@@ -33,6 +33,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from bookings.models import (
+    ATTENDED_STATUSES,
     Appointment,
     AppointmentSource,
     AppointmentStatus,
@@ -44,7 +45,6 @@ from bookings.models import (
 from clinic.models import Client, Therapist
 from clinic.roles import FRONT_DESK, is_manager, user_roles
 
-TREATED = (AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED)
 UPCOMING = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
 
 NOT_YOUR_APPOINTMENT = "Therapists can change only their own appointments; ask the front desk."
@@ -74,7 +74,7 @@ def preparation_window() -> timedelta:
 def clients_in_care_of(therapist: Therapist, *, now: datetime | None = None) -> QuerySet[Client]:
     """Clients whose records `therapist` may read now (see the module docstring)."""
     now = now or timezone.now()
-    treated = Appointment.objects.filter(therapist=therapist, status__in=TREATED)
+    treated = Appointment.objects.filter(therapist=therapist, status__in=ATTENDED_STATUSES)
     preparing = (
         Appointment.objects.filter(
             therapist=therapist,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Exists, OuterRef
 
+from bookings import rules
 from bookings.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -59,6 +60,8 @@ class Block:
     top: int  # wall-clock minutes since midnight
     height: int
     needs_clearance: bool
+    needs_consent: bool
+    needs_review: bool
     late_cancellation: bool
     first_visit: bool
 
@@ -180,13 +183,7 @@ def _schedule(therapists: list[tuple[int, str, str]], days: list[date], *, now: 
                 column.shades.append(
                     Shade(column.closed, local_midnight(day), local_midnight(day + timedelta(days=1)), 0, 24 * 60)
                 )
-            spans = [
-                (
-                    datetime.combine(day, s, tzinfo=zone).astimezone(UTC),
-                    datetime.combine(day, e, tzinfo=zone).astimezone(UTC),
-                )
-                for s, e in hours.get((tid, day.isoweekday()), ())
-            ]
+            spans = [rules.local_span(day, s, e, zone) for s, e in hours.get((tid, day.isoweekday()), ())]
             merged = Intervals(spans)
             for s, e in zip(merged.starts, merged.ends, strict=True):
                 column.hours.append((s.astimezone(zone), e.astimezone(zone)))
@@ -216,6 +213,8 @@ def _schedule(therapists: list[tuple[int, str, str]], days: list[date], *, now: 
                         top=top,
                         height=height,
                         needs_clearance=appt.needs_clearance,
+                        needs_consent=appt.needs_consent,
+                        needs_review=appt.needs_review,
                         late_cancellation=appt.late_cancellation,
                         first_visit=appt.status != AppointmentStatus.CANCELLED and not appt.seen_before,
                     )
@@ -362,11 +361,7 @@ def weekly_report(first_week: date, weeks: int) -> list[WeekRow]:
             if day in closed:
                 continue
             spans = Intervals(
-                (
-                    datetime.combine(day, s, tzinfo=zone).astimezone(UTC),
-                    datetime.combine(day, e, tzinfo=zone).astimezone(UTC),
-                )
-                for s, e in hours.get((tid, day.isoweekday()), ())
+                rules.local_span(day, s, e, zone) for s, e in hours.get((tid, day.isoweekday()), ())
             )
             working = 0.0
             for work_start, work_end in zip(spans.starts, spans.ends, strict=True):

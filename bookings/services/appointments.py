@@ -1,11 +1,16 @@
 """The booking service: the only way appointments are created, moved or change status.
 
 Every path (public pages, API, admin, commands) calls these functions. Each runs in one
-transaction, re-validates with the availability selector's own rules (`Diary.refusal`),
-and inserts inside an inner savepoint so the database's overlap guard (exclusion
-constraint on PostgreSQL, trigger on SQLite) becomes the domain error `SLOT_TAKEN`
+transaction, re-validates with the availability selector's own rules (`Diary.refusal`)
+and the scheduling rules (`bookings.rules`), and inserts inside an inner savepoint so the
+database's overlap guards (exclusion constraints on PostgreSQL, triggers on SQLite: one
+therapist, one room and one client are never in two places at once) become domain errors
 instead of a 500. On SQLite the IMMEDIATE transaction mode makes concurrent bookings
-queue at BEGIN; on PostgreSQL the exclusion constraint decides the race.
+queue at BEGIN; on PostgreSQL the exclusion constraints decide the race.
+
+The client hears about every move and cancellation (emails sent on commit through
+`bookings.emails`, queued in the same transaction), unless staff choose not to tell them
+(`notify=False`).
 """
 
 from __future__ import annotations
@@ -16,29 +21,16 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
-from bookings import errors
-from bookings.models import Appointment, AppointmentSource, AppointmentStatus, BookingPolicy
+from bookings import emails, errors, rules
+from bookings.models import Appointment, AppointmentStatus, BookingPolicy
 from bookings.selectors.availability import Diary, clinic_zone
+from bookings.selectors.screening import SessionScreening, screening_for, session_screening
 from bookings.selectors.visibility import check_may_change
 from clinic.models import Client, Room, Therapist
 from clinic.validation import validate_row
 from treatments.models import TreatmentOption
-from treatments.selectors import clearances_for_client, screen_client
 
 Status = AppointmentStatus
-
-RESCHEDULABLE = (Status.BOOKED, Status.CONFIRMED)
-CANCELLABLE = (Status.BOOKED, Status.CONFIRMED)
-# Cancelling has its own service (it records when and why); these are the other moves.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.BOOKED: frozenset({Status.CONFIRMED, Status.CHECKED_IN, Status.NO_SHOW}),
-    Status.CONFIRMED: frozenset({Status.BOOKED, Status.CHECKED_IN, Status.NO_SHOW}),
-    Status.CHECKED_IN: frozenset({Status.COMPLETED}),
-    Status.COMPLETED: frozenset(),
-    Status.CANCELLED: frozenset(),
-    Status.NO_SHOW: frozenset(),
-}
-
 
 # Every path that checks in or moves an appointment obeys these.
 CLEARANCE_MISSING = (
@@ -47,16 +39,27 @@ CLEARANCE_MISSING = (
 NOTE_SIGNED = "The session note of this appointment is signed; the appointment cannot be moved."
 
 
-def _check_clearance(appointment: Appointment, *, now: datetime) -> None:
-    """Refuse to check in an appointment flagged `needs_clearance` until a clearance valid
-    on its day is on record and screening no longer asks for one."""
-    current = Appointment.objects.select_related("client", "treatment_type").get(pk=appointment.pk)
-    if not current.needs_clearance:
-        return
-    day = current.starts_at.astimezone(clinic_zone()).date()
-    valid = [c for c in clearances_for_client(current.client) if c.is_valid_on(day)]
-    if not valid or screen_client(current.client, current.treatment_type, now=now).needs_clearance:
-        raise ValidationError(CLEARANCE_MISSING, code="needs_clearance")
+def _record_screening(appointment: Appointment, screening: SessionScreening) -> None:
+    """Keep the flags the schedule shows in step with the record as it stands."""
+    flags = {
+        "needs_clearance": screening.needs_clearance,
+        "needs_consent": screening.needs_consent,
+        "needs_review": screening.needs_review,
+    }
+    if any(getattr(appointment, name) != value for name, value in flags.items()):
+        Appointment.objects.filter(pk=appointment.pk).update(**flags)
+        for name, value in flags.items():
+            setattr(appointment, name, value)
+
+
+def _check_in_gate(appointment: Appointment, *, now: datetime) -> None:
+    """Check-in is the start of the session: the session gate decides, with the answers on
+    the client's record. The appointment's flags are refreshed either way, so a clearance
+    recorded since booking clears the schedule's flag."""
+    current = Appointment.objects.select_related("client").get(pk=appointment.pk)
+    screening = session_screening(current, now=now)
+    _record_screening(current, screening)
+    screening.check()
 
 
 def _check_note_not_signed(appointment: Appointment) -> None:
@@ -65,23 +68,12 @@ def _check_note_not_signed(appointment: Appointment) -> None:
         raise ValidationError(NOTE_SIGNED, code="note_signed")
 
 
-def _after_commit(event: str, appointment_id: int) -> None:
-    """Side effects of a committed change (confirmation and cancellation emails).
-
-    Called through `transaction.on_commit`, so nothing is sent for a booking that rolled
-    back. The online-booking issue fills this in; until then there is nothing to send.
-    """
-
-
-def _on_commit(event: str, appointment: Appointment) -> None:
-    pk = appointment.pk
-    transaction.on_commit(lambda: _after_commit(event, pk))
 
 
 def _check_aware(starts_at: datetime) -> datetime:
     """The start as a UTC datetime; naive datetimes are refused, never guessed."""
     if timezone.is_naive(starts_at):
-        raise ValidationError(errors.NAIVE_DATETIME, code="naive")
+        raise errors.refused("naive")
     # Adding minutes to a local-zone datetime adds wall-clock time, which is wrong across
     # a daylight-saving change: all arithmetic below is in UTC.
     return starts_at.astimezone(UTC)
@@ -99,11 +91,11 @@ def _load_diary(
 ) -> Diary:
     # Out-of-range times are refused before any date arithmetic (year 9999 overflows).
     if starts_at < now:
-        raise ValidationError(errors.IN_THE_PAST, code="in_the_past")
+        raise errors.refused("in_the_past")
     if starts_at < now + policy.min_notice:
-        raise ValidationError(errors.TOO_SOON, code="too_soon")
+        raise errors.refused("too_soon")
     if starts_at > now + policy.max_advance:
-        raise ValidationError(errors.TOO_FAR_AHEAD, code="too_far")
+        raise errors.refused("too_far")
     return Diary.load(
         treatment_type_id=option.treatment_type_id,
         duration=timedelta(minutes=duration_minutes or option.duration_minutes),
@@ -117,20 +109,6 @@ def _load_diary(
     )
 
 
-def _pick_therapist(diary: Diary, starts_at: datetime, room_id: int | None) -> int:
-    """For a no-preference booking: the free therapist with the fewest appointments that
-    day, then by name, so the choice is fair and repeatable."""
-    day = starts_at.astimezone(diary.zone).date()
-    free = [
-        tid for tid in diary.therapists if diary.refusal(tid, starts_at, room_id=room_id) is None
-    ]
-    if not free:
-        reasons = {diary.refusal(tid, starts_at, room_id=room_id) or "" for tid in diary.therapists}
-        only = reasons.pop() if len(reasons) == 1 else ""
-        raise ValidationError(only or errors.NO_THERAPIST_FREE, code="unavailable")
-    return min(free, key=lambda tid: (diary.load_on(tid, day), diary.therapists[tid], tid))
-
-
 # PostgreSQL's SQLSTATE for a deadlock. Two transactions inserting overlapping rows at the
 # same moment can each wait on the other inside the exclusion constraint's check; the
 # server then aborts one of them. That one has lost the race exactly as if the constraint
@@ -142,19 +120,48 @@ def _is_deadlock(exc: OperationalError) -> bool:
     return getattr(exc.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
 
 
+def _client_busy(appointment: Appointment) -> ValidationError | None:
+    """The refusal naming the client's other active appointment overlapping this one (its
+    time and therapist, nothing clinical), or None."""
+    other = (
+        Appointment.objects.active()
+        .filter(
+            client_id=appointment.client_id,
+            starts_at__lt=appointment.ends_at,
+            ends_at__gt=appointment.starts_at,
+        )
+        .exclude(pk=appointment.pk)
+        .select_related("therapist")
+        .order_by("starts_at")
+        .first()
+    )
+    if other is None:
+        return None
+    local = other.starts_at.astimezone(clinic_zone())
+    return ValidationError(
+        errors.CLIENT_BUSY.format(
+            when=f"{local:%a %d %b %Y, %H:%M}", therapist=other.therapist.display_name
+        ),
+        code="client_busy",
+    )
+
+
 def _save_guarded(appointment: Appointment, **save_kwargs) -> None:
-    """Validate the row and save it; the database's overlap guard becomes SLOT_TAKEN."""
+    """Validate the row and save it; the database's overlap guards become domain errors:
+    the client's other appointment when the client is busy then, else SLOT_TAKEN."""
     # Related rows come from the caller's reads; overlaps are the diary's and the database's.
     validate_row(appointment, trusted=["client", "therapist", "treatment_type", "option", "room"])
     try:
         with transaction.atomic():
             appointment.save(**save_kwargs)
     except IntegrityError as exc:
-        raise ValidationError(errors.SLOT_TAKEN, code="slot_taken") from exc
+        # Which guard refused (the client's, or the therapist's or room's) is told by what
+        # is in the database: a committed overlapping appointment of the same client.
+        raise _client_busy(appointment) or errors.refused("slot_taken") from exc
     except OperationalError as exc:
         if not _is_deadlock(exc):
             raise
-        raise ValidationError(errors.SLOT_TAKEN, code="slot_taken") from exc
+        raise _client_busy(appointment) or errors.refused("slot_taken") from exc
 
 
 def appointment_book(
@@ -166,46 +173,53 @@ def appointment_book(
     therapist: Therapist | None = None,
     room: Room | None = None,
     now: datetime | None = None,
-    needs_clearance: bool = False,
     by=None,
+    screening: SessionScreening | None = None,
 ) -> Appointment:
     """Book `option` for `client` at `starts_at`, or raise a `ValidationError` saying why.
 
     `by`: the staff user booking (None for the client online); a therapist books only
     with themselves.
 
-    `therapist=None` means no preference: a free therapist who offers the treatment is
-    chosen. `room=None` assigns the first free active room when the clinic has rooms.
-    Staff may book treatments that are not bookable online, and book within the staff
-    windows (same day, further ahead); grid, hours and overlaps are the same for everyone.
+    `therapist=None` means no preference (`rules.pick_therapist`). `room=None` assigns the
+    first free active room when the clinic has rooms. Staff may book treatments that are
+    not bookable online, and book within the staff windows (same day, further ahead);
+    grid, hours and overlaps are the same for everyone. The appointment records the
+    cancellation window in force now, which later decides whether a cancellation is late.
+
+    The client's record is screened for the treatment and the result kept on the
+    appointment (`needs_clearance`, `needs_consent`, `needs_review`), whoever books:
+    staff may book a session that may not start yet, and the schedule shows why. An
+    online booking passes the `screening` of what the person submitted instead: it enters
+    the record only once confirmed.
     """
     now = now or timezone.now()
     starts_at = _check_aware(starts_at)
     check_may_change(by, appointment=None, therapist_id=therapist.pk if therapist else None)
+    # Screened before the booking transaction: the answers do not depend on the diary,
+    # and the diary's lock should be held for as short a time as possible.
+    if screening is None:
+        screening = screening_for(
+            client=client, treatment_type_id=option.treatment_type_id, now=now
+        )
     with transaction.atomic():
         option = TreatmentOption.objects.select_related("treatment_type").get(pk=option.pk)
-        if not option.active or not option.treatment_type.active:
-            raise ValidationError(errors.TREATMENT_UNAVAILABLE, code="treatment_unavailable")
-        if source == AppointmentSource.ONLINE and not option.treatment_type.bookable_online:
-            raise ValidationError(errors.NOT_BOOKABLE_ONLINE, code="not_online")
+        rules.check_option_bookable(option, source=source)
         policy = BookingPolicy.current()
-        if source == AppointmentSource.STAFF:
-            policy = policy.for_staff()
         diary = _load_diary(
             option=option,
             starts_at=starts_at,
             therapist_id=therapist.pk if therapist else None,
             now=now,
-            policy=policy,
+            policy=rules.policy_for(source, policy),
         )
         room_id = room.pk if room else None
         if therapist is None:
-            therapist_id = _pick_therapist(diary, starts_at, room_id)
+            therapist_id = rules.pick_therapist(diary, starts_at, room_id=room_id)
         else:
             therapist_id = therapist.pk
-            reason = diary.refusal(therapist_id, starts_at, room_id=room_id)
-            if reason:
-                raise ValidationError(reason, code="unavailable")
+            if code := diary.refusal(therapist_id, starts_at, room_id=room_id):
+                raise errors.refused(code)
         end = starts_at + diary.duration
         if room_id is None and diary.rooms:
             room_id = diary.free_room(starts_at, end + diary.buffer)
@@ -222,11 +236,13 @@ def appointment_book(
             buffer_ends_at=end + diary.buffer,
             status=Status.BOOKED,
             source=source,
-            needs_clearance=needs_clearance,
+            needs_clearance=screening.needs_clearance,
+            needs_consent=screening.needs_consent,
+            needs_review=screening.needs_review,
+            cancellation_window=rules.accepted_window(policy),
             assigned_by=by,
         )
         _save_guarded(appointment)
-        _on_commit("booked", appointment)
     return appointment
 
 
@@ -237,6 +253,7 @@ def appointment_reschedule(
     therapist: Therapist | None = None,
     now: datetime | None = None,
     by_staff: bool = False,
+    notify: bool = True,
     by=None,
 ) -> Appointment:
     """Move an active appointment to `starts_at` (and `therapist`, when given).
@@ -245,10 +262,13 @@ def appointment_reschedule(
     own appointments and never to another therapist.
 
     `by_staff` moves within the staff windows (no minimum notice; see
-    `BookingPolicy.for_staff`); a client moving their own booking keeps the online ones.
+    `BookingPolicy.for_staff`); a client moving their own booking keeps the online ones,
+    and a client's move inside the cancellation window marks the appointment
+    `changed_late` (the policy asks notice to cancel or move).
 
     Keeps the booked duration and price; takes a free room again. The old time counts
     as free while checking the new one, so a small shift within the same hour works.
+    The client is emailed the new time on commit unless `notify` is False.
     """
     now = now or timezone.now()
     starts_at = _check_aware(starts_at)
@@ -259,22 +279,22 @@ def appointment_reschedule(
             .get(pk=appointment.pk)
         )
         check_may_change(by, appointment=current, therapist_id=therapist.pk if therapist else None)
-        if current.status not in RESCHEDULABLE:
-            raise ValidationError(errors.NOT_RESCHEDULABLE, code="not_reschedulable")
+        if not rules.is_changeable(current):
+            raise errors.refused("not_reschedulable")
         _check_note_not_signed(current)
         therapist_id = therapist.pk if therapist else current.therapist_id
+        policy = BookingPolicy.current()
         diary = _load_diary(
             option=current.option,
             starts_at=starts_at,
             therapist_id=therapist_id,
             now=now,
-            policy=BookingPolicy.current().for_staff() if by_staff else BookingPolicy.current(),
+            policy=policy.for_staff() if by_staff else policy,
             exclude_appointment_id=current.pk,
             duration_minutes=current.duration_minutes,
         )
-        reason = diary.refusal(therapist_id, starts_at)
-        if reason:
-            raise ValidationError(reason, code="unavailable")
+        if code := diary.refusal(therapist_id, starts_at):
+            raise errors.refused(code)
         end = starts_at + diary.duration
         blocked_end = end + diary.buffer
         room_id = current.room_id
@@ -284,13 +304,18 @@ def appointment_reschedule(
         if therapist_id != current.therapist_id:
             current.assigned_by = by
             fields.append("assigned_by")
+        if not by_staff and rules.inside_window(current, now=now):
+            current.changed_late = True
+            fields.append("changed_late")
         current.therapist_id = therapist_id
         current.starts_at = starts_at
         current.ends_at = end
         current.buffer_ends_at = blocked_end
         current.room_id = room_id
         _save_guarded(current, update_fields=fields)
-        _on_commit("rescheduled", current)
+        if notify:
+            # Queued in this transaction, so a move that rolls back tells nobody.
+            emails.email_moved(current, manage_url=emails.manage_url_for(current))
     return current
 
 
@@ -300,52 +325,66 @@ def appointment_cancel(
     reason: str,
     by_client: bool = False,
     now: datetime | None = None,
+    notify: bool = True,
     by=None,
 ) -> Appointment:
     """Cancel a booked or confirmed appointment, freeing its time (`by`: the staff user).
 
-    A client cancelling inside the policy's cancellation window is marked as a late
-    cancellation. Clients cannot cancel once the appointment has started.
+    `by_client`: the client asked (online, or at the desk). Then the cancellation is late
+    when `rules.cancellation_is_late` says so, judged against the window recorded on the
+    appointment at booking, whichever path cancels. Clients cannot cancel once the
+    appointment has started. The client is emailed on commit unless `notify` is False.
     """
     now = now or timezone.now()
     check_may_change(by, appointment=appointment, therapist_id=None)
     with transaction.atomic():
-        if by_client and appointment.starts_at <= now:
-            raise ValidationError(errors.ALREADY_STARTED, code="started")
-        late = by_client and appointment.starts_at - now < BookingPolicy.current().cancellation_window
-        updated = Appointment.objects.filter(pk=appointment.pk, status__in=CANCELLABLE).update(
+        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if not rules.is_changeable(current):
+            raise errors.refused("not_cancellable")
+        if by_client and current.starts_at <= now:
+            raise errors.refused("started")
+        late = by_client and rules.cancellation_is_late(current, now=now)
+        updated = Appointment.objects.filter(pk=current.pk, status__in=rules.CHANGEABLE).update(
             status=Status.CANCELLED,
             cancelled_at=now,
             cancellation_reason=reason[:240],
             late_cancellation=late,
         )
         if updated != 1:
-            raise ValidationError(errors.NOT_CANCELLABLE, code="not_cancellable")
+            raise errors.refused("not_cancellable")
         appointment.refresh_from_db()
-        _on_commit("cancelled", appointment)
+        if notify:
+            emails.email_cancelled(appointment)
     return appointment
 
 
 def appointment_set_status(
-    *, appointment: Appointment, from_status: str, to_status: str, by=None
+    *,
+    appointment: Appointment,
+    from_status: str,
+    to_status: str,
+    now: datetime | None = None,
+    by=None,
 ) -> Appointment:
     """Move an appointment from `from_status` to `to_status`, compare-and-swap (`by`: the
     staff user; a therapist only on their own appointments).
 
-    Refused when the move is not allowed, or when someone else changed the status first
-    (the row no longer has `from_status`).
+    Refused when the move is not allowed (`rules.TRANSITIONS`), when it is not yet time
+    for it (`rules.check_transition`: check-in opens shortly before the start on the day,
+    no-show and completed only after the start), or when someone else changed the status
+    first (the row no longer has `from_status`).
     """
+    now = now or timezone.now()
     check_may_change(by, appointment=appointment, therapist_id=None)
-    if to_status not in TRANSITIONS.get(from_status, ()):
-        raise ValidationError(
-            errors.STATUS_NOT_ALLOWED.format(
-                from_status=Status(from_status).label if from_status in Status.values else from_status,
-                to_status=Status(to_status).label if to_status in Status.values else to_status,
-            ),
-            code="transition",
-        )
+    rules.check_transition(
+        appointment,
+        from_status=from_status,
+        to_status=to_status,
+        now=now,
+        policy=BookingPolicy.current(),
+    )
     if to_status == Status.CHECKED_IN:
-        _check_clearance(appointment, now=timezone.now())
+        _check_in_gate(appointment, now=now)
     with transaction.atomic():
         # No transition leads from a status that frees the diary back to one that holds
         # it, so this update can never collide with the overlap guards.
@@ -353,7 +392,6 @@ def appointment_set_status(
             status=to_status
         )
         if updated != 1:
-            raise ValidationError(errors.STATUS_CHANGED, code="stale")
+            raise errors.refused("stale")
         appointment.refresh_from_db()
-        _on_commit(f"status:{to_status}", appointment)
     return appointment

@@ -31,6 +31,7 @@ from bookings.models import (
 )
 from bookings.models.notes import SIGNED_NOTE_IS_READ_ONLY, AccessAction, NoteStatus, Side
 from bookings.selectors.notes import relevant_entries, verdict_for_note
+from bookings.selectors.screening import SCREENING_FORBIDS, session_screening
 from bookings.selectors.visibility import (
     notes_visible_to,
     notes_writable_by,
@@ -53,10 +54,7 @@ NOT_A_NOTE_FIELD = "%(field)s is not a field of the session note."
 ALREADY_SIGNED = SIGNED_NOTE_IS_READ_ONLY
 ONLY_AUTHOR_SIGNS = "Only the therapist who gave the session can sign its note."
 CHECKLIST_MISSING = "Confirm today's contraindication checklist before signing."
-SIGN_TREATED_FORBIDDEN = (
-    "Today's screening forbids treatment: the note cannot be signed as treated. Untick "
-    "'treated' and record the referral."
-)
+SIGN_TREATED_FORBIDDEN = SCREENING_FORBIDS
 REFERRAL_REQUIRED = "Today's screening needs a referral: record to whom, how urgent and what the client was told."
 MODIFICATION_REQUIRED = "Today's screening asks for a modification: write how treatment was modified."
 ADDENDUM_ONLY_ON_SIGNED = "Addenda are for signed notes; edit the draft instead."
@@ -313,23 +311,33 @@ def referral_add(
     return referral
 
 
-def sign_problems(note: SessionNote) -> list[str]:
-    """Why this draft cannot be signed yet (empty when it can)."""
+def sign_refusals(note: SessionNote, *, now: datetime | None = None) -> list[ValidationError]:
+    """Why this draft cannot be signed yet (empty when it can).
+
+    Signed as treated, the note passes the same session gate as check-in, screening the
+    answers confirmed on its checklist for this visit against the consents and clearances
+    on record now."""
     verdict = note.verdict or {}
     if not verdict:
-        return [CHECKLIST_MISSING]
+        return [ValidationError(CHECKLIST_MISSING, code="checklist_missing")]
     problems = []
+    if note.treated:
+        answers = dict(note.checklist.values_list("code", "answer"))
+        problems += session_screening(note.appointment, now=now, answers=answers).refusals()
     findings = verdict.get("findings", [])
-    if note.treated and not verdict.get("allowed", False):
-        problems.append(SIGN_TREATED_FORBIDDEN)
     needs_referral = verdict.get("referral") in REFERRAL_ACTIONS or any(
         f.get("refer") for f in findings
     )
     if needs_referral and not note.referrals.exists():
-        problems.append(REFERRAL_REQUIRED)
+        problems.append(ValidationError(REFERRAL_REQUIRED, code="referral_required"))
     if note.treated and any(f.get("action") == "modify" for f in findings) and not note.modification.strip():
-        problems.append(MODIFICATION_REQUIRED)
+        problems.append(ValidationError(MODIFICATION_REQUIRED, code="modification_required"))
     return problems
+
+
+def sign_problems(note: SessionNote, *, now: datetime | None = None) -> list[str]:
+    """The messages of `sign_refusals`, for pages that list them."""
+    return [message for e in sign_refusals(note, now=now) for message in e.messages]
 
 
 @transaction.atomic
@@ -345,9 +353,9 @@ def note_sign(
         raise ValidationError(ALREADY_SIGNED, code="signed")
     if getattr(fresh.therapist, "user_id", None) != getattr(by, "pk", None):
         raise ValidationError(ONLY_AUTHOR_SIGNS, code="not_author")
-    problems = sign_problems(fresh)
+    problems = sign_refusals(fresh, now=now)
     if problems:
-        raise ValidationError(problems, code="cannot_sign")
+        raise ValidationError(problems)
     updated = SessionNote.objects.filter(pk=note.pk, status=NoteStatus.DRAFT).update(
         status=NoteStatus.SIGNED, signed_at=now, signed_by=by, updated_at=now
     )

@@ -22,7 +22,7 @@ import re
 import secrets
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -32,11 +32,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import emails, errors
+from bookings import emails, errors, rules
 from bookings.models import (
     Appointment,
     AppointmentSource,
-    AppointmentStatus,
     BookingPolicy,
     OnlineBooking,
     OnlineSubmission,
@@ -48,6 +47,7 @@ from bookings.selectors.online import (
     screening_versions,
     therapist_free_at,
 )
+from bookings.selectors.screening import SessionScreening
 from bookings.services.appointments import (
     appointment_book,
     appointment_cancel,
@@ -87,19 +87,6 @@ IDEMPOTENCY_KEY_REUSED = (
 PHONE_CHARS = re.compile(r"^[0-9+()\-. ]+$")
 MAX_ALTERNATIVES = 6
 
-# Refusals from the scheduling service that mean "this time is not free (any more)".
-_TIME_REFUSALS = {
-    errors.SLOT_TAKEN,
-    errors.TOO_SOON,
-    errors.TOO_FAR_AHEAD,
-    errors.CLINIC_CLOSED,
-    errors.OUTSIDE_HOURS,
-    errors.OFF_GRID,
-    errors.THERAPIST_AWAY,
-    errors.NO_THERAPIST_FREE,
-    errors.NO_ROOM,
-    errors.ROOM_UNAVAILABLE,
-}
 
 
 @dataclass(frozen=True)
@@ -142,24 +129,24 @@ def _split_name(name: str) -> tuple[str, str]:
     return first[:80], last.strip()[:80]
 
 
-def _validate_details(details: ClientDetails, problems: dict[str, list[str]]) -> None:
+def _validate_details(details: ClientDetails, problems: dict[str, list[ValidationError]]) -> None:
     name = (details.name or "").strip()
     if not name:
-        problems.setdefault("client", []).append(NAME_REQUIRED)
+        problems.setdefault("client", []).append(ValidationError(NAME_REQUIRED, code="name_required"))
     elif len(name) > 160:
-        problems.setdefault("client", []).append(NAME_TOO_LONG)
+        problems.setdefault("client", []).append(ValidationError(NAME_TOO_LONG, code="name_too_long"))
     try:
         validate_email((details.email or "").strip())
     except ValidationError:
-        problems.setdefault("client", []).append(EMAIL_INVALID)
+        problems.setdefault("client", []).append(ValidationError(EMAIL_INVALID, code="email_invalid"))
     phone = (details.phone or "").strip()
     digits = sum(c.isdigit() for c in phone)
     if not PHONE_CHARS.match(phone) or not 7 <= digits <= 15 or len(phone) > 32:
-        problems.setdefault("client", []).append(PHONE_INVALID)
+        problems.setdefault("client", []).append(ValidationError(PHONE_INVALID, code="phone_invalid"))
 
 
 def _validate_screening(
-    *, option: TreatmentOption, answers: Mapping[str, Any], problems: dict[str, list[str]]
+    *, option: TreatmentOption, answers: Mapping[str, Any], problems: dict[str, list[ValidationError]]
 ) -> bool:
     """Add missing, unknown or non-boolean answers to `problems`; True when complete."""
     asked = screening_versions(option.treatment_type)
@@ -170,12 +157,12 @@ def _validate_screening(
     missing = [c for c in required if c not in answers]
     messages = []
     if missing:
-        messages.append(ValidationError(ANSWERS_MISSING, params={"codes": ", ".join(missing)}).messages[0])
+        messages.append(ValidationError(ANSWERS_MISSING, code="answers_missing", params={"codes": ", ".join(missing)}))
     if unknown:
-        messages.append(ValidationError(ANSWERS_UNKNOWN, params={"codes": ", ".join(unknown)}).messages[0])
+        messages.append(ValidationError(ANSWERS_UNKNOWN, code="answers_unknown", params={"codes": ", ".join(unknown)}))
     if not_bool:
         messages.append(
-            ValidationError(ANSWERS_NOT_YES_NO, params={"codes": ", ".join(not_bool)}).messages[0]
+            ValidationError(ANSWERS_NOT_YES_NO, code="answers_not_yes_no", params={"codes": ", ".join(not_bool)})
         )
     if messages:
         problems.setdefault("screening", []).extend(messages)
@@ -187,18 +174,24 @@ def _validate_consents(
     option: TreatmentOption,
     sensitive_consents: Collection[str],
     general_consent: bool,
-    problems: dict[str, list[str]],
+    problems: dict[str, list[ValidationError]],
 ) -> None:
     if general_consent is not True:
-        problems.setdefault("consents", []).append(GENERAL_CONSENT_REQUIRED)
+        problems.setdefault("consents", []).append(
+            ValidationError(GENERAL_CONSENT_REQUIRED, code="general_consent_required")
+        )
     unknown = sorted(set(sensitive_consents) - set(SensitiveRegion.values))
     if unknown:
         problems.setdefault("consents", []).append(
-            ValidationError(SENSITIVE_REGION_UNKNOWN, params={"regions": ", ".join(unknown)}).messages[0]
+            ValidationError(
+                SENSITIVE_REGION_UNKNOWN, code="sensitive_region_unknown", params={"regions": ", ".join(unknown)}
+            )
         )
     region = option.treatment_type.sensitive_region
     if region and region not in sensitive_consents:
-        problems.setdefault("consents", []).append(SENSITIVE_CONSENT_REQUIRED)
+        problems.setdefault("consents", []).append(
+            ValidationError(SENSITIVE_CONSENT_REQUIRED, code="sensitive_consent_required")
+        )
 
 
 def _client_for(details: ClientDetails) -> Client:
@@ -272,18 +265,22 @@ def _start_refusal(
     therapist: Therapist | None,
     now: datetime,
 ) -> ValidationError:
-    """Translate a refusal from the scheduling service into the online booking's errors."""
-    message = exc.messages[0] if exc.messages else ""
-    if message in _TIME_REFUSALS:
+    """Translate a refusal from the scheduling service into the online booking's errors,
+    by its code (`bookings.errors.ROUTES`)."""
+    code = errors.first_code(exc)
+    route = errors.route(code)
+    if route.offer_other_times:
         return SlotTaken(
             nearest_slots(option=option, starts_at=starts_at, therapist=therapist, now=now)
         )
-    if message == errors.THERAPIST_DOES_NOT_OFFER:
-        return ValidationError({"therapist": [THERAPIST_UNAVAILABLE]})
-    if message in (errors.TREATMENT_UNAVAILABLE, errors.NOT_BOOKABLE_ONLINE):
-        return ValidationError({"option": [OPTION_UNAVAILABLE]})
-    if message == errors.NAIVE_DATETIME:
-        return ValidationError({"start": [START_NAIVE]})
+    if route.field == "therapist":
+        return ValidationError({"therapist": [ValidationError(THERAPIST_UNAVAILABLE, code=code)]})
+    if route.field == "option":
+        return ValidationError({"option": [ValidationError(OPTION_UNAVAILABLE, code=code)]})
+    if code == "naive":
+        return ValidationError({"start": [ValidationError(START_NAIVE, code=code)]})
+    if route.field:
+        return ValidationError({route.field: exc.error_list})
     return exc
 
 
@@ -330,11 +327,14 @@ def online_booking_create(
             return existing
 
     option = TreatmentOption.objects.select_related("treatment_type").get(pk=option.pk)
-    treatment_type = option.treatment_type
-    if not (option.active and treatment_type.active and treatment_type.bookable_online):
-        raise ValidationError({"option": [OPTION_UNAVAILABLE]})
+    try:
+        rules.check_option_bookable(option, source=AppointmentSource.ONLINE)
+    except ValidationError as exc:
+        raise ValidationError(
+            {"option": [ValidationError(OPTION_UNAVAILABLE, code=errors.first_code(exc))]}
+        ) from exc
 
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[ValidationError]] = {}
     complete = _validate_screening(option=option, answers=answers, problems=problems)
     _validate_consents(
         option=option,
@@ -351,9 +351,11 @@ def online_booking_create(
             raise ScreeningRefused(verdict)
     _validate_details(details, problems)
     if policy_accepted is not True:
-        problems.setdefault("policy_accepted", []).append(POLICY_REQUIRED)
+        problems.setdefault("policy_accepted", []).append(
+            ValidationError(POLICY_REQUIRED, code="policy_required")
+        )
     if not isinstance(starts_at, datetime) or timezone.is_naive(starts_at):
-        problems.setdefault("start", []).append(START_NAIVE)
+        problems.setdefault("start", []).append(ValidationError(START_NAIVE, code="naive"))
     if problems:
         raise ValidationError(problems)
     assert verdict is not None
@@ -425,10 +427,11 @@ def _create(
         starts_at=starts_at,
         therapist=therapist,
         source=AppointmentSource.ONLINE,
-        needs_clearance=verdict.needs_clearance,
         now=now,
+        screening=SessionScreening(verdict=verdict),
     )
     policy = BookingPolicy.current()
+    # The window the client accepts is the one recorded on the appointment.
     booking = OnlineBooking(
         appointment=appointment,
         manage_token=secrets.token_urlsafe(32),
@@ -436,7 +439,7 @@ def _create(
         request_fingerprint=fingerprint,
         therapist_chosen=therapist is not None,
         policy_text=policy.cancellation_policy_text,
-        cancellation_window_hours=_hours(policy.cancellation_window),
+        cancellation_window_hours=int(appointment.cancellation_window.total_seconds()) // 3600,
         accepted_at=now,
         findings=[{"code": f.code, "action": f.action} for f in verdict.findings],
     )
@@ -467,42 +470,19 @@ def _create(
     return booking
 
 
-def _hours(window: timedelta) -> int:
-    # Round up: a 90-minute window is shown and applied as 2 hours, never less than set.
-    seconds = int(window.total_seconds())
-    return -(-seconds // 3600)
-
-
 def _for_email(booking: OnlineBooking) -> Appointment:
     return Appointment.objects.select_related(
         "client", "therapist", "treatment_type", "online_booking"
     ).get(pk=booking.appointment_id)
 
 
-def cancellation_is_late(*, booking: OnlineBooking, now: datetime | None = None) -> bool:
-    """Whether cancelling now falls inside the window the client accepted when booking."""
-    now = now or timezone.now()
-    return booking.appointment.starts_at - now < booking.cancellation_window
-
-
 def online_booking_cancel(*, booking: OnlineBooking, now: datetime | None = None) -> OnlineBooking:
-    """The client cancels through the manage link.
-
-    Late or not is decided by the window the client accepted at booking (the scheduling
-    service uses today's policy), and the appointment is marked accordingly."""
+    """The client cancels through the manage link; the service judges late or not against
+    the window the client accepted, and emails the client."""
     now = now or timezone.now()
-    with transaction.atomic():
-        late = cancellation_is_late(booking=booking, now=now)
-        appointment = appointment_cancel(
-            appointment=booking.appointment, reason=CLIENT_CANCEL_REASON, by_client=True, now=now
-        )
-        if appointment.late_cancellation != late:
-            Appointment.objects.filter(
-                pk=appointment.pk, status=AppointmentStatus.CANCELLED
-            ).update(late_cancellation=late)
-            appointment.late_cancellation = late
-        booking.appointment = appointment
-        emails.email_cancelled(_for_email(booking))
+    booking.appointment = appointment_cancel(
+        appointment=booking.appointment, reason=CLIENT_CANCEL_REASON, by_client=True, now=now
+    )
     return booking
 
 
@@ -517,8 +497,8 @@ def online_booking_move(
     appointment = booking.appointment
     if not isinstance(starts_at, datetime) or timezone.is_naive(starts_at):
         raise ValidationError({"start": [START_NAIVE]})
-    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED):
-        raise ValidationError({"start": [errors.NOT_RESCHEDULABLE]})
+    if not rules.is_changeable(appointment):
+        raise ValidationError({"start": [errors.refused("not_reschedulable")]})
     option = appointment.option
     fixed = appointment.therapist if booking.therapist_chosen else None
     therapist = therapist_free_at(
@@ -532,12 +512,9 @@ def online_booking_move(
     if therapist is None:
         raise SlotTaken(nearest_slots(option=option, starts_at=starts_at, therapist=fixed, now=now))
     try:
-        with transaction.atomic():
-            appointment = appointment_reschedule(
-                appointment=appointment, starts_at=starts_at, therapist=therapist, now=now
-            )
-            booking.appointment = appointment
-            emails.email_moved(_for_email(booking), manage_url=booking.manage_url)
+        booking.appointment = appointment_reschedule(
+            appointment=appointment, starts_at=starts_at, therapist=therapist, now=now
+        )
     except ValidationError as exc:
         raise _start_refusal(exc, option=option, starts_at=starts_at, therapist=fixed, now=now) from exc
     return booking

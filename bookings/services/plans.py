@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from bookings import errors
 from bookings.models import AppointmentSource, BookingPolicy, PlanSession, TreatmentPlan
 from bookings.models.plans import MAX_SESSIONS, default_collect_at
 from bookings.selectors.availability import Diary, clinic_zone
@@ -146,7 +147,8 @@ def plan_schedule(
         if start is None:
             schedule.append(Occurrence(number, planned_start, None))
             continue
-        reason = diary.refusal(tid, start.astimezone(UTC))
+        code = diary.refusal(tid, start.astimezone(UTC))
+        reason = errors.MESSAGES[code] if code else None
         if reason is None and own_overlap(start.astimezone(UTC)):
             reason = SAME_PLAN_OVERLAP
         if reason is None:
@@ -230,6 +232,9 @@ def plan_book(
                 source=AppointmentSource.STAFF,
                 therapist=spec.therapist,
                 now=now,
+                # Who books decides who may (a therapist only with themselves) and that
+                # a therapist's own plan grants no early access to the record.
+                by=by if getattr(by, "is_authenticated", False) else None,
             )
             PlanSession.objects.create(plan=plan, appointment=appointment, number=number)
     return plan

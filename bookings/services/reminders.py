@@ -12,24 +12,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from bookings.emails import email_reminder
-from bookings.models import Appointment, AppointmentStatus
+from bookings import rules
+from bookings.emails import email_reminder, manage_url_for
+from bookings.models import Appointment
 
 WINDOW_NOT_POSITIVE = "The reminder window must be at least one hour."
 # Checked-in or completed appointments have started; reminding then is noise.
-REMINDABLE = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
-
-
-def _manage_url(appointment: Appointment) -> str | None:
-    """The client's manage link when the appointment was booked online."""
-    try:
-        return appointment.online_booking.manage_url
-    except ObjectDoesNotExist:
-        return None
+REMINDABLE = rules.CHANGEABLE
 
 
 def reminders_due(*, now: datetime, window: timedelta):
@@ -61,6 +54,6 @@ def reminders_send(*, window_hours: int | None = None, now: datetime | None = No
             ).update(reminder_sent_at=now)
             if claimed != 1:
                 continue  # another run has it, or it was cancelled meanwhile
-            email_reminder(appointment, manage_url=_manage_url(appointment))
+            email_reminder(appointment, manage_url=manage_url_for(appointment))
         queued += 1
     return queued

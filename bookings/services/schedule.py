@@ -160,8 +160,8 @@ def room_save(*, room: Room, decisions: Decisions | None = None, now: datetime |
     """Add or change a room. Deactivating it needs a decision for each appointment booked
     in it from now on (a move may keep the time: the booking service finds a free room)."""
     now = now or timezone.now()
+    affected = affected_selectors.affected_by_room_closing(room, now=now)  # before the save
     _save(room)
-    affected = [] if room.active else affected_selectors.affected_by_room_closing(room, now=now)
     resolve_affected(affected, decisions or {}, reason=ROOM_REASON, now=now)
     return room
 

@@ -77,6 +77,7 @@ def therapist_save(
     """Save a therapist's profile. Deactivating one needs a decision for each of their
     booked appointments from now on (keep, move to a colleague or another time, cancel)."""
     now = now or timezone.now()
+    affected = affected_by_therapist_leaving(therapist, now=now)  # before the save: was active?
     therapist.full_clean()
     old_photo = ""
     if therapist.photo and not therapist.photo._committed:  # type: ignore[attr-defined]  # FieldFile sets it; the stubs omit it
@@ -88,7 +89,6 @@ def therapist_save(
     if old_photo and old_photo != therapist.photo.name:
         storage = therapist.photo.storage
         transaction.on_commit(lambda: storage.delete(old_photo))
-    affected = [] if therapist.active else affected_by_therapist_leaving(therapist, now=now)
     resolve_affected(affected, decisions or {}, reason=LEAVING_REASON, now=now)
     return therapist
 

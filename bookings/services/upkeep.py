@@ -24,6 +24,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from bookings.models import UpkeepJob
+from bookings.services import drafts
 from bookings.services.mail import emails_requeue_lost
 from bookings.services.portal import portal_tokens_delete_expired
 from bookings.services.reminders import reminders_send
@@ -90,6 +91,12 @@ def schedule() -> tuple[Upkeep, ...]:
             "Fail jobs of dead workers and queue their emails again.",
         ),
         Upkeep("sessions", timedelta(hours=1), _sessions_clear, "Delete expired sessions."),
+        Upkeep(
+            "booking-drafts",
+            timedelta(minutes=15),
+            lambda now: f"{drafts.purge(now=now)} expired booking draft(s) deleted",
+            "Delete unfinished online bookings' answers after BOOKING_DRAFT_MINUTES.",
+        ),
         Upkeep(
             "portal-links",
             timedelta(hours=1),

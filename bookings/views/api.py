@@ -24,6 +24,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
 from bookings import api_schemas as booking_schemas
+from bookings import errors as domain_errors
+from bookings import rules
 from bookings.selectors.availability import Slot, clinic_zone, slots_available
 from bookings.selectors.online import screening_versions
 from bookings.services import online
@@ -31,7 +33,7 @@ from bookings.views.staff_api import StaffError
 from bookings.views.staff_api import router as staff_router
 from clinic.models import Therapist
 from clinic.ratelimit import count_action, rate_limited
-from treatments.models import TreatmentOption, TreatmentType
+from treatments.models import TreatmentOption
 from treatments.selectors import treatments_for_public
 
 UNKNOWN_TREATMENT = "No treatment with this code can be booked online."
@@ -190,26 +192,15 @@ def slots(
         Query(description="A therapist id; any therapist if omitted.", ge=1, le=2**31 - 1),
     ] = None,
 ):
-    option = (
-        TreatmentOption.objects.select_related("treatment_type")
-        .filter(
-            treatment_type__code=treatment,
-            duration_minutes=duration,
-            active=True,
-            treatment_type__active=True,
-            treatment_type__bookable_online=True,
-        )
-        .first()
-    )
+    options = rules.bookable_options(online=True).filter(treatment_type__code=treatment)
+    option = options.filter(duration_minutes=duration).first()
     if option is None:
-        if TreatmentType.objects.bookable_online().filter(code=treatment).exists():
+        if options.exists():
             return bad_request(request, [("duration", DURATION_NOT_OFFERED)])
         return bad_request(request, [("treatment", UNKNOWN_TREATMENT)])
     if (
         therapist is not None
-        and not Therapist.objects.filter(
-            pk=therapist, active=True, treatment_types=option.treatment_type_id
-        ).exists()
+        and not rules.therapists_offering(option.treatment_type_id).filter(pk=therapist).exists()
     ):
         return bad_request(request, [("therapist", UNKNOWN_THERAPIST)])
     zone = clinic_zone()
@@ -244,20 +235,14 @@ BOOKING_UNKNOWN_DURATION = "This treatment is not offered for that many minutes.
 BOOKING_UNKNOWN_THERAPIST = "There is no therapist with that id offering this treatment."
 BOOKING_ANSWER_MISSING = "Please answer this health question with true or false."
 BOOKING_ANSWER_UNKNOWN = "This is not a question we ask."
-BOOKING_KEY_TOO_LONG = "The Idempotency-Key header must be at most 100 characters."
+BOOKING_KEY_TOO_LONG = (
+    "The Idempotency-Key header must be at most 100 characters, without NUL characters."
+)
 BODY_PARAM = "payload"
 BODY_NOT_JSON = "The request body must be a JSON object."
-# Which request field each of the booking service's errors is about: by key, then, where
-# one key covers several fields, by message.
-_SERVICE_FIELDS = {"option": "treatment", "consents": "consents.sensitive_areas"}
-_MESSAGE_FIELDS = {
-    online.NAME_REQUIRED: "client.name",
-    online.NAME_TOO_LONG: "client.name",
-    online.EMAIL_INVALID: "client.email",
-    online.PHONE_INVALID: "client.phone",
-    online.GENERAL_CONSENT_REQUIRED: "consents.treatment",
-    online.SENSITIVE_CONSENT_REQUIRED: "consents.sensitive_areas",
-}
+# Where the service's field names differ from this API's request fields. The field of
+# each error comes from its code (`bookings.errors.ROUTES`), never from its message.
+_SERVICE_FIELDS = {"option": "treatment"}
 
 
 def _screening_field_errors(
@@ -287,15 +272,11 @@ def _parse_start(raw: str) -> dt.datetime:
 
 
 def _booking_option(payload: booking_schemas.BookingIn) -> TreatmentOption:
-    treatment = TreatmentType.objects.bookable_online().filter(code=payload.treatment).first()
-    if treatment is None:
-        raise ValidationError({"treatment": [BOOKING_UNKNOWN_TREATMENT]})
-    option = (
-        TreatmentOption.objects.select_related("treatment_type")
-        .filter(treatment_type=treatment, duration_minutes=payload.duration, active=True)
-        .first()
-    )
+    options = rules.bookable_options(online=True).filter(treatment_type__code=payload.treatment)
+    option = options.filter(duration_minutes=payload.duration).first()
     if option is None:
+        if not options.exists():
+            raise ValidationError({"treatment": [BOOKING_UNKNOWN_TREATMENT]})
         raise ValidationError({"duration": [BOOKING_UNKNOWN_DURATION]})
     return option
 
@@ -303,9 +284,7 @@ def _booking_option(payload: booking_schemas.BookingIn) -> TreatmentOption:
 def _booking_therapist(therapist_id: int | None, option: TreatmentOption) -> Therapist | None:
     if therapist_id is None:
         return None
-    therapist = Therapist.objects.filter(
-        pk=therapist_id, active=True, treatment_types=option.treatment_type_id
-    ).first()
+    therapist = rules.therapists_offering(option.treatment_type_id).filter(pk=therapist_id).first()
     if therapist is None:
         raise ValidationError({"therapist": [BOOKING_UNKNOWN_THERAPIST]})
     return therapist
@@ -315,14 +294,15 @@ def _service_errors(
     exc: ValidationError, *, option: TreatmentOption, answers: dict[str, bool]
 ) -> list[tuple[str, str]]:
     """The booking service's refusal as (field, message) pairs named like the request."""
-    errors: list[tuple[str, str]] = []
-    for key, messages in exc.message_dict.items():
-        if key == "screening":
-            named = _screening_field_errors(option, answers)
-            errors += named or [("screening", m) for m in messages]
-            continue
-        for message in messages:
-            errors.append((_MESSAGE_FIELDS.get(message, _SERVICE_FIELDS.get(key, key)), message))
+    pairs = domain_errors.field_errors(exc)
+    errors = [
+        (_SERVICE_FIELDS.get(field or "", field or "request"), message)
+        for field, message in pairs
+        if field != "screening"
+    ]
+    if any(field == "screening" for field, _ in pairs):
+        named = _screening_field_errors(option, answers)
+        errors += named or [(field, m) for field, m in pairs if field == "screening"]
     return errors
 
 
@@ -373,7 +353,7 @@ def create_booking(
         ),
     ] = None,
 ):
-    if idempotency_key is not None and len(idempotency_key) > 100:
+    if idempotency_key is not None and (len(idempotency_key) > 100 or "\x00" in idempotency_key):
         return bad_request(request, [("Idempotency-Key", BOOKING_KEY_TOO_LONG)])
     answers = dict(payload.screening)
     try:
@@ -422,6 +402,8 @@ def create_booking(
             },
         )
     except ValidationError as exc:
+        if domain_errors.http_status(exc) == 409:  # e.g. the client is busy then
+            return Status(409, {"detail": " ".join(exc.messages), "alternatives": []})
         return bad_request(request, _service_errors(exc, option=option, answers=answers))
     count_action(request, "booking")
     appointment = booking.appointment

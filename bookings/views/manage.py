@@ -13,13 +13,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from bookings import rules
 from bookings.emails import build_ics
 from bookings.models import AppointmentStatus, OnlineBooking
 from bookings.online_forms import MoveForm
 from bookings.selectors.online import online_booking_for_token
 from bookings.services.online import (
     SlotTaken,
-    cancellation_is_late,
     online_booking_cancel,
     online_booking_move,
 )
@@ -36,11 +36,7 @@ def _missing(request: HttpRequest) -> HttpResponse:
 
 
 def _changeable(booking: OnlineBooking) -> bool:
-    appointment = booking.appointment
-    return (
-        appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
-        and appointment.starts_at > timezone.now()
-    )
+    return rules.client_may_change(booking.appointment, now=timezone.now())
 
 
 def _context(booking: OnlineBooking) -> dict:
@@ -51,7 +47,8 @@ def _context(booking: OnlineBooking) -> dict:
         "token": booking.manage_token,
         "starts_at": timezone.localtime(appointment.starts_at),
         "changeable": _changeable(booking),
-        "late": _changeable(booking) and cancellation_is_late(booking=booking),
+        "late": _changeable(booking)
+        and rules.cancellation_is_late(appointment, now=timezone.now()),
     }
 
 
@@ -133,4 +130,5 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
     else:
         form = MoveForm(starts=context["starts"])
     context.update({"form": form, "error": error, "option": appointment.option, "therapist": therapist})
-    return render(request, "bookings/public/manage_move.html", context, status=409 if error else 200)
+    status = 409 if error else 400 if context["day_error"] else 200
+    return render(request, "bookings/public/manage_move.html", context, status=status)

@@ -8,6 +8,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from bookings.models.notes import AccessAction
+from bookings.selectors.availability import clinic_zone
+from bookings.selectors.signatures import addenda_of, signatory_of, signature_of
 from bookings.selectors.visibility import notes_visible_to
 from bookings.services.notes import access_record, client_ip
 
@@ -16,11 +18,12 @@ from bookings.services.notes import access_record, client_ip
 @require_GET
 @staff_member_required
 def note_print(request, public_id):
-    """A clean printable note: signature, checklist snapshot, body map, addenda. Out of
-    scope answers 404; every print is logged."""
+    """A printable note on the clinic's letterhead: client and date of birth, labelled
+    sections, the signature (name, registration, time) and addenda. Out of scope answers
+    404; every print is logged."""
     note = get_object_or_404(
         notes_visible_to(request.user).select_related(
-            "appointment__treatment_type", "client", "therapist", "signed_by"
+            "appointment__treatment_type", "client", "therapist__user", "signed_by__therapist"
         ),
         public_id=public_id,
     )
@@ -30,10 +33,13 @@ def note_print(request, public_id):
     )
     context = {
         "note": note,
+        "starts_at": note.appointment.starts_at.astimezone(clinic_zone()),
+        "therapist": signatory_of(note.therapist.user),
+        "signature": signature_of(note),
         "checklist": list(note.checklist.all()),
         "body_map": list(note.body_map.select_related("site")),
         "referrals": list(note.referrals.all()),
-        "addenda": list(note.addenda.select_related("author")),
+        "addenda": addenda_of(note),
         "home_care": list(note.home_care.select_related("sheet")),
     }
     return render(request, "bookings/notes/print.html", context)

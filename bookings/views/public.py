@@ -1,9 +1,9 @@
 """The public booking flow: one page per step, GET shows, POST saves and redirects.
 
-State lives in the session under one key until the booking is made; every step checks
-the earlier steps are done and sends the client back to the first one that is not. The
-health answers sit in the session only between the health step and the confirmation,
-and are dropped as soon as screening refuses or the booking is made.
+State lives server-side in a short-lived draft (`bookings.services.drafts`); the session
+holds only the draft's random key, never an answer. Every step checks the earlier steps
+are done and sends the client back to the first one that is not. The health answers are
+dropped as soon as screening refuses, and the draft is removed when the booking is made.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from bookings import calendar_links
+from bookings import calendar_links, rules
 from bookings.models import BookingPolicy
 from bookings.online_forms import (
     NO_PREFERENCE,
@@ -36,6 +36,7 @@ from bookings.selectors.online import (
     screening_versions,
     slot_week,
 )
+from bookings.services import drafts
 from bookings.services.online import (
     ClientDetails,
     ScreeningRefused,
@@ -46,7 +47,8 @@ from clinic.models import Therapist
 from clinic.ratelimit import count_action, rate_limited
 from treatments.models import TreatmentOption
 
-SESSION_KEY = "online_booking"
+DRAFT_KEY = "online_booking_draft"
+DONE_KEY = "online_booking_done"
 WINDOW_DAYS = 7
 BOT_REFUSED = "We could not accept this form. If you are a person, please call us to book."
 STEPS = [
@@ -69,17 +71,17 @@ FIELD_STEP = {
 
 
 def _state(request: HttpRequest) -> dict[str, Any]:
-    return dict(request.session.get(SESSION_KEY) or {})
+    return drafts.draft_load(key=request.session.get(DRAFT_KEY))
 
 
 def _save(request: HttpRequest, state: dict[str, Any]) -> None:
-    request.session[SESSION_KEY] = state
+    key = drafts.draft_save(key=request.session.get(DRAFT_KEY), data=state)
+    if request.session.get(DRAFT_KEY) != key:
+        request.session[DRAFT_KEY] = key
 
 
 def _options():
-    return TreatmentOption.objects.filter(
-        active=True, treatment_type__active=True, treatment_type__bookable_online=True
-    ).select_related("treatment_type").order_by("treatment_type__sort_order", "duration_minutes")
+    return rules.bookable_options(online=True)
 
 
 def _option(state: dict[str, Any]) -> TreatmentOption | None:
@@ -95,7 +97,7 @@ def _therapist(state: dict[str, Any], option: TreatmentOption) -> Therapist | No
 
 
 def _therapists(option: TreatmentOption):
-    return Therapist.objects.filter(active=True, treatment_types=option.treatment_type_id)
+    return rules.therapists_offering(option.treatment_type_id)
 
 
 def _first_missing(state: dict[str, Any], upto: str) -> str | None:
@@ -132,12 +134,19 @@ def _parse_start(value: str) -> datetime | None:
     return None if timezone.is_naive(parsed) else parsed
 
 
-def _day(value: str | None, today: date) -> date:
-    try:
-        day = date.fromisoformat(value or "")
-    except ValueError:
+DAY_INVALID = "Choose a day from {first:%d %B %Y} to {last:%d %B %Y}; here are the first free times."
+
+
+def _day(value: str | None, today: date, horizon: date) -> date | None:
+    """The day asked for in `?day=`, or None when it is not a date from today to the
+    booking horizon (a typo, a stale link, year 9999)."""
+    if not value:
         return today
-    return max(day, today)
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if today <= day <= horizon else None
 
 
 @rate_limited("booking")
@@ -191,9 +200,16 @@ def step_therapist(request: HttpRequest) -> HttpResponse:
 def slot_page_context(
     *, option: TreatmentOption, therapist: Therapist | None, day_param: str | None, now: datetime
 ) -> dict[str, Any]:
-    """A week of free times from `day_param`, grouped by day, with links to move on."""
+    """A week of free times from `day_param`, grouped by day, with links to move on.
+
+    A `day_param` that is not a bookable day gives the first week with `day_error` set;
+    the page then answers 400 with that message."""
     today = now.astimezone(clinic_zone()).date()
-    start_day = _day(day_param, today)
+    horizon = (now + BookingPolicy.current().max_advance).astimezone(clinic_zone()).date()
+    start_day = _day(day_param, today, horizon)
+    day_error = None
+    if start_day is None:
+        start_day, day_error = today, DAY_INVALID.format(first=today, last=horizon)
     days, next_day = slot_week(
         option=option, therapist=therapist, start_date=start_day, days=WINDOW_DAYS, now=now
     )
@@ -209,6 +225,7 @@ def slot_page_context(
         "next_day": next_day,
         "earlier_day": earlier,
         "starts": [s.start.isoformat() for _, slots in days for s in slots],
+        "day_error": day_error,
     }
 
 
@@ -234,7 +251,9 @@ def step_time(request: HttpRequest) -> HttpResponse:
     else:
         form = TimeForm(initial={"start": state.get("start")}, starts=context["starts"])
     context.update({"form": form, "option": option, "therapist": therapist})
-    return _render(request, "time.html", "book_time", context)
+    return _render(
+        request, "time.html", "book_time", context, status=400 if context["day_error"] else 200
+    )
 
 
 @rate_limited("booking")
@@ -347,7 +366,8 @@ def step_review(request: HttpRequest) -> HttpResponse:
                 ]
             else:
                 count_action(request, "booking")
-                _save(request, {"done": booking.manage_token})
+                drafts.draft_discard(key=request.session.pop(DRAFT_KEY, None))
+                request.session[DONE_KEY] = booking.manage_token
                 return redirect("bookings:book_done")
     else:
         form = ReviewForm(initial={"flow": state["flow"]}, alternatives=alternatives, flow=state["flow"])
@@ -363,7 +383,7 @@ def step_review(request: HttpRequest) -> HttpResponse:
         "details": state["details"],
         "needs_clearance": state.get("needs_clearance"),
         "policy_text": policy.cancellation_policy_text,
-        "window_hours": -(-int(policy.cancellation_window.total_seconds()) // 3600),
+        "window_hours": int(rules.accepted_window(policy).total_seconds()) // 3600,
         "taken": taken or bool(alternatives),
         "alternatives": [(iso, _parse_start(iso)) for iso in alternatives],
         "problems": problems,
@@ -373,7 +393,7 @@ def step_review(request: HttpRequest) -> HttpResponse:
 
 
 def done(request: HttpRequest) -> HttpResponse:
-    booking = online_booking_for_token(_state(request).get("done", ""))
+    booking = online_booking_for_token(request.session.get(DONE_KEY, ""))
     if booking is None:
         return redirect("bookings:book")
     # The address as typed, never the stored one: the page must not tell what the clinic

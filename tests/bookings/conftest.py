@@ -79,6 +79,14 @@ def flow_token(browser) -> str:
     return page.split('name="flow" value="', 1)[1].split('"', 1)[0]
 
 
+def flow_state(browser) -> dict:
+    """What the booking flow keeps for this browser (its server-side draft)."""
+    from bookings.services.drafts import draft_load
+    from bookings.views.public import DRAFT_KEY
+
+    return draft_load(key=browser.session.get(DRAFT_KEY))
+
+
 def confirm_review(browser, **extra):
     return browser.post(
         reverse("bookings:book_review"), {"flow": flow_token(browser), "policy_accepted": "on", **extra}
@@ -109,6 +117,31 @@ def one_hour_later():
     return timedelta(hours=1)
 
 
+def screening_all_no(option) -> dict[str, bool]:
+    """Every health question asked for `option` answered no."""
+    from bookings.selectors.online import screening_versions
+
+    asked = screening_versions(option.treatment_type)
+    return {v.item.code: False for v in asked["red_flags"] + asked["relevant"]}
+
+
+def book_online(option, starts_at, *, therapist=None, email="ada.new@example.com", **kwargs):
+    """A client booking on the public site with every health answer no (the OnlineBooking)."""
+    from bookings.services.online import ClientDetails, online_booking_create
+
+    region = option.treatment_type.sensitive_region
+    kwargs.setdefault("sensitive_consents", [region] if region else [])
+    kwargs.setdefault("now", NOW)
+    return online_booking_create(
+        option=option,
+        starts_at=starts_at,
+        therapist=therapist,
+        details=ClientDetails(name="Ada Newcomer", email=email, phone="+1 416 555 0199"),
+        answers=screening_all_no(option),
+        general_consent=True,
+        policy_accepted=True,
+        **kwargs,
+    )
 def make_history(client, therapist, option, visits: int, *, unsigned: int = 0, hour: int = 10) -> list:
     """`visits` completed appointments of `client` with `therapist`, one a day at `hour`
     up to the day before NOW (400 or more span two calendar years), each with a session
@@ -170,21 +203,3 @@ def sign_into_portal(django_client, person) -> None:
     session[PORTAL_SESSION_KEY] = person.pk
     session.save()
 
-
-def book_online(option, starts_at, *, email="ada@example.com", name="Ada Lovelace", therapist=None, now=NOW):
-    """An online booking as the public pages make it ("no" to every health question); an
-    address that is already a client's books for that client."""
-    from bookings.services.online import ClientDetails, online_booking_create
-
-    region = option.treatment_type.sensitive_region
-    return online_booking_create(
-        option=option,
-        starts_at=starts_at,
-        therapist=therapist,
-        details=ClientDetails(name=name, email=email, phone="+1 416 555 0199"),
-        answers=all_no(option),
-        sensitive_consents=[region] if region else [],
-        general_consent=True,
-        policy_accepted=True,
-        now=now,
-    )

@@ -138,7 +138,7 @@ def _history(therapist, n):
     Appointment.objects.bulk_create(
         Appointment(
             client=client, therapist=therapist, treatment_type=option.treatment_type, option=option,
-            duration_minutes=60, price=option.price, source="staff", status="completed",
+            duration_minutes=60, price=option.price, source="staff", status="completed", cancellation_window=timedelta(hours=24),
             starts_at=start + timedelta(days=i), ends_at=start + timedelta(days=i, hours=1),
             buffer_ends_at=start + timedelta(days=i, minutes=70),
         )

@@ -120,7 +120,8 @@ def test_event_carries_flags_phone_and_floating_times(diary, front_desk):
     assert event["end"] == "2026-11-23T11:00"
     assert event["resourceIds"] == [f"t{diary.therapist_id}"]
     assert event["extendedProps"]["phone"] == "+1 416 555 0100"
-    assert event["extendedProps"]["flags"] == ["first visit"]
+    # A client never screened: the schedule asks for a screening review before the day.
+    assert event["extendedProps"]["flags"] == ["first visit", "needs screening review"]
     assert event["editable"] is True
 
 

@@ -343,3 +343,22 @@ def test_the_staff_calendar_api_refuses_a_therapist_taking_anothers_appointment(
     theirs.refresh_from_db()
     assert theirs.therapist == working_therapist
     assert not can_read_client_record(second_therapist.user, client_person)
+
+
+def test_a_plan_a_therapist_books_for_a_new_client_grants_no_early_access_but_shows_the_plan(
+    working_therapist, second_therapist, option_60, client_person
+):
+    from bookings.selectors.visibility import plans_visible_to
+    from bookings.services.plans import plan_book
+    from tests.bookings.conftest import spec_for
+
+    me = working_therapist.user
+    with time_machine.travel(local(MONDAY, 9), tick=False):
+        plan = plan_book(spec=spec_for(client_person, working_therapist, option_60), by=me, now=NOW)
+        assert all(s.appointment.assigned_by == me for s in plan.plan_sessions.select_related("appointment"))
+        assert not can_read_client_record(me, client_person)  # first session within the hour
+        assert plans_visible_to(me).filter(pk=plan.pk).exists()
+        assert not plans_visible_to(second_therapist.user).filter(pk=plan.pk).exists()
+    with pytest.raises(ValidationError):
+        plan_book(spec=spec_for(client_person, working_therapist, option_60, first_date=MONDAY + timedelta(days=70)),
+                  by=second_therapist.user, now=NOW)

@@ -29,7 +29,7 @@ def raw(client, therapist, option, start, minutes=60, buffer=10, **extra) -> App
         starts_at=start,
         ends_at=end,
         buffer_ends_at=end + timedelta(minutes=buffer),
-        source="staff",
+        source="staff", cancellation_window=timedelta(hours=24),
         **extra,
     )
 

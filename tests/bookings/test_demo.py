@@ -48,3 +48,17 @@ def test_demo_diary_is_realistic_valid_and_idempotent():
         treatment_type__code="trigger-point", duration_minutes=30
     )
     assert slots_available(option, NOW.date(), 7, now=NOW)  # free time remains
+
+
+def test_demo_never_books_a_client_in_two_places_and_sends_no_email(mailoutbox):
+    therapists = [make_therapist(f"Therapist {i}") for i in range(3)]
+    clients = [make_client() for _ in range(3)]  # as many clients as therapists at each time
+
+    booked = seed_diary(therapists=therapists, clients=clients, now=NOW)
+
+    rows = list(Appointment.objects.active().values_list("client_id", "starts_at", "ends_at"))
+    assert len(rows) == booked > 40
+    for i, (client, start, end) in enumerate(rows):
+        for other, other_start, other_end in rows[i + 1 :]:
+            assert not (client == other and start < other_end and other_start < end)
+    assert mailoutbox == []

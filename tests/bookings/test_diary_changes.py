@@ -218,6 +218,7 @@ def test_the_policy_page_opens_and_saves_when_the_row_is_missing(client, manager
             "max_advance": "90 00:00:00",
             "slot_step_minutes": 30,
             "cancellation_window": "24:00:00",
+            "check_in_opens": "01:00:00",
             "cancellation_policy_text": "Tell us a day ahead.",
         },
     )
@@ -325,3 +326,13 @@ def test_admin_deleting_working_hours_under_a_booking_asks_first(client, manager
     assert response.status_code == 302
     assert not WorkingHours.objects.filter(pk=hours.pk).exists()
     assert Appointment.objects.get(pk=booked.pk).status == "cancelled"
+
+
+def test_saving_an_already_inactive_therapist_does_not_ask_again(working_therapist, booked):
+    working_therapist.active = False
+    therapist_save(therapist=working_therapist, decisions={booked.pk: Decision(Choice.KEEP)})
+    working_therapist.bio = "On leave until spring."
+    therapist_save(therapist=working_therapist)  # the kept appointment was decided on
+    working_therapist.refresh_from_db()
+    assert working_therapist.bio and not working_therapist.active
+    assert Appointment.objects.get(pk=booked.pk).status == "booked"

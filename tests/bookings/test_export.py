@@ -73,7 +73,8 @@ def test_without_dates_the_export_covers_90_days_back_and_ahead(client, manager,
 
 def _many(count: int) -> None:
     therapists = [make_therapist() for _ in range(10)]
-    client = make_client()
+    # One client per therapist: a client is never in two places at once (the database says so).
+    clients = [make_client() for _ in range(10)]
     from treatments.models import TreatmentOption
 
     option = TreatmentOption.objects.select_related("treatment_type").get(
@@ -83,7 +84,7 @@ def _many(count: int) -> None:
     Appointment.objects.bulk_create(
         (
             Appointment(
-                client=client, therapist=therapists[i % 10], treatment_type=option.treatment_type,
+                client=clients[i % 10], therapist=therapists[i % 10], treatment_type=option.treatment_type,
                 option=option, duration_minutes=60, price=option.price, source="staff",
                 status="completed", starts_at=start + timedelta(days=i // 10),
                 ends_at=start + timedelta(days=i // 10, hours=1),

@@ -12,6 +12,7 @@ from bookings.models import NoteAddendum, SessionNote
 from bookings.models.notes import NoteStatus, ReferralUrgency
 from bookings.services import notes as services
 from tests.bookings.test_notes_support import answer, clear_note, note  # noqa: F401
+from tests.factories import red_flags_no
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,9 @@ def test_an_emergency_red_flag_needs_a_recorded_referral_and_then_signs_as_not_t
 
 
 def test_a_modify_finding_requires_the_modification_to_be_written(note, therapist):
-    services.note_save_checklist(note=note, answers={"ci-lubricant-allergy": "yes"}, by=therapist.user)
+    services.note_save_checklist(
+        note=note, answers={**red_flags_no(), "ci-lubricant-allergy": "yes"}, by=therapist.user
+    )
     with pytest.raises(ValidationError) as exc:
         services.note_sign(note=note, by=therapist.user)
     assert messages_of(exc) == [services.MODIFICATION_REQUIRED]
@@ -95,9 +98,9 @@ def test_the_service_refuses_to_change_a_signed_note(clear_note, therapist):
 
 def test_queryset_update_and_delete_of_a_signed_note_are_blocked(clear_note, therapist):
     services.note_sign(note=clear_note, by=therapist.user)
-    with pytest.raises(TypeError):
+    with pytest.raises(ValidationError):
         SessionNote.objects.filter(pk=clear_note.pk).update(complaint="Rewritten")
-    with pytest.raises(TypeError):
+    with pytest.raises(ValidationError):
         SessionNote.objects.filter(pk=clear_note.pk).delete()
     assert SessionNote.objects.get(pk=clear_note.pk).complaint == clear_note.complaint
 
@@ -164,7 +167,7 @@ def test_addenda_are_append_only(clear_note, therapist):
     services.note_sign(note=clear_note, by=therapist.user)
     addendum = services.note_add_addendum(note=clear_note, by=therapist.user, reason="r", text="t")
     addendum.text = "changed"
-    with pytest.raises(TypeError):
+    with pytest.raises(ValidationError):
         addendum.save()
     with pytest.raises(TypeError):
         NoteAddendum.objects.filter(pk=addendum.pk).update(text="changed")

@@ -12,6 +12,7 @@ from bookings.models import Appointment, AppointmentStatus, OutcomeResponse, Tre
 from bookings.services.appointments import appointment_cancel, appointment_set_status
 from tests.bookings.conftest import MONDAY, NOW, book, local, make_plan
 from tests.conftest import make_client, make_staff
+from tests.factories import screened
 
 ADD = "admin:bookings_treatmentplan_add"
 
@@ -80,6 +81,7 @@ def test_bad_input_on_the_plan_form_is_explained(client, travel, client_person, 
 
 
 def test_the_plan_page_counts_sessions_and_links_measures(client, client_person, working_therapist, option_60):
+    screened(client_person)  # the red-flag screen is on record: check-in may proceed
     plan = make_plan(client_person, working_therapist, option_60)
     sessions = {s.number: s.appointment for s in plan.plan_sessions.select_related("appointment")}
     with time_machine.travel(sessions[1].starts_at + timedelta(minutes=5), tick=False):
@@ -135,6 +137,7 @@ def test_another_therapist_does_not_see_the_plan(client, client_person, working_
 def test_the_manager_report_counts_completed_plans_and_improved_clients(
     client, manager, client_person, other_client, working_therapist, option_60
 ):
+    screened(client_person)  # the red-flag screen is on record: check-in may proceed
     improved = make_plan(client_person, working_therapist, option_60, sessions=2, measures=("nprs",))
     make_plan(other_client, working_therapist, option_60, sessions=2, weekday=2, measures=("nprs",))
     for s in improved.plan_sessions.select_related("appointment"):
@@ -189,3 +192,16 @@ def test_the_session_note_knows_its_plan_and_links_the_measures(
     page = client.get(reverse("admin:bookings_sessionnote_change", args=[other.pk])).content.decode()
     assert "Session 2 of 8 of a" in page
     assert reverse("admin:bookings_treatmentplan_measure", args=[plan.pk, 2, "rmdq"]) not in page
+
+
+def test_outcome_report_runs_in_three_queries_however_many_plans(
+    client_person, other_client, working_therapist, option_60, django_assert_max_num_queries
+):
+    from bookings.selectors.plans import outcome_report
+
+    make_plan(client_person, working_therapist, option_60, sessions=3)
+    make_plan(other_client, working_therapist, option_60, sessions=3, weekday=2)
+    with django_assert_max_num_queries(3):
+        report = outcome_report()
+    assert (report.plans, report.plans_completed, report.clients_measured) == (2, 0, 0)
+    assert report.share_improved is None

@@ -32,6 +32,7 @@ from tests.bookings.conftest import (
     sign_into_portal,
 )
 from tests.conftest import run_jobs
+from tests.factories import screened
 
 pytestmark = pytest.mark.django_db
 
@@ -259,7 +260,9 @@ def test_the_sign_in_email_carries_no_health_or_booking_information(
     client, client_person, therapist, option_60
 ):
     add_hours(therapist)
-    appointment = book(client_person, option_60, local(MONDAY, 10), therapist, needs_clearance=True)
+    screened(client_person, ci_hypertension_uncontrolled="yes")
+    appointment = book(client_person, option_60, local(MONDAY, 10), therapist)
+    assert appointment.needs_clearance
 
     request_link(client, "ada@example.com")
 
@@ -353,7 +356,7 @@ def online_monday(client_person, therapist, option_60):
     """Ada's own online booking on Monday 14:00, made on Friday NOW."""
     add_hours(therapist)
     with time_machine.travel(NOW, tick=False):
-        return book_online(option_60, local(MONDAY, 14), therapist=therapist)
+        return book_online(option_60, local(MONDAY, 14), therapist=therapist, email="ada@example.com")
 
 
 def sections(page: str) -> dict[str, str]:

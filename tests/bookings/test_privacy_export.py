@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from django.apps import apps
@@ -14,32 +14,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 
-from bookings.models import AccessLog, Appointment, AppointmentSource, AppointmentStatus
+from bookings.models import AccessLog
 from bookings.models.notes import AccessAction
 from bookings.services import notes as note_services
 from bookings.services.privacy import collect, exported_relations
 from bookings.views.portal import PORTAL_SESSION_KEY
 from clinic.models import Client
+from tests.factories import red_flags_no, screened, start_note
 from treatments import services as treatment_services
 from treatments.models import HomeCareSheet
 
 pytestmark = pytest.mark.django_db
 
 SENTINEL = "KUMQUAT-SENTINEL-4412"
-
-
-def _past_visit(client, therapist, option) -> Appointment:
-    """A visit that already happened (made directly: the booking service refuses the past)."""
-    starts = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=2)
-    ends = starts + timedelta(minutes=option.duration_minutes)
-    return Appointment.objects.create(
-        client=client, therapist=therapist, treatment_type=option.treatment_type, option=option,
-        duration_minutes=option.duration_minutes, price=option.price, starts_at=starts,
-        ends_at=ends, buffer_ends_at=ends, status=AppointmentStatus.CHECKED_IN,
-        source=AppointmentSource.STAFF,
-    )
 
 
 @pytest.fixture
@@ -55,9 +43,9 @@ def record(client_person, therapist, option_60, settings, tmp_path):
         client=client_person, given_by="Dr. Okafor", given_on=date(2026, 11, 1), by=by,
         scope_notes="Light pressure only", document=SimpleUploadedFile("letter.pdf", b"%PDF-1.4 " + SENTINEL.encode()),
     )
-    visit = _past_visit(client_person, therapist, option_60)
-    note = note_services.note_create(appointment=visit, by=by)
-    note_services.note_save_checklist(note=note, answers={}, by=by)
+    screened(client_person, by=by)
+    note = start_note(client_person, therapist, option_60)
+    note_services.note_save_checklist(note=note, answers=red_flags_no(), by=by)
     note_services.note_update(note=note, by=by, complaint=f"Sciatica eased {SENTINEL}")
     note_services.home_care_assign(note=note, sheets=HomeCareSheet.objects.all()[:1], by=by)
     note_services.note_sign(note=note, by=by)
@@ -99,7 +87,10 @@ def test_the_zip_holds_json_html_and_documents_without_secrets(record, manager):
     portal_link_issue(email=record["client"].email)  # a token hash now exists for the client
     archive = zipfile.ZipFile(io.BytesIO(client_export(client=record["client"], by=manager)))
     names = archive.namelist()
-    assert {"export.json", "export.html"} <= set(names)
+    assert {"export.json", "export.html", "fhir-bundle.json"} <= set(names)
+    bundle = json.loads(archive.read("fhir-bundle.json"))
+    assert bundle["resourceType"] == "Bundle"
+    assert any(e["resource"]["resourceType"] == "Patient" for e in bundle["entry"])
     data = json.loads(archive.read("export.json"))
     assert data["client"]["email"] == "ada@example.com"
     notes = data["records"]["bookings.sessionnote"]

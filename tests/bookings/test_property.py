@@ -102,7 +102,7 @@ def test_listed_slots_are_free_and_bookable_and_unlisted_times_are_refused(
                     Appointment.objects.create(
                         client=other_client, therapist=therapists[index],
                         treatment_type=option.treatment_type, option=option,
-                        duration_minutes=length, price=option.price, source="staff",
+                        duration_minutes=length, price=option.price, source="staff", cancellation_window=timedelta(hours=24),
                         starts_at=begin, ends_at=end, buffer_ends_at=end + timedelta(minutes=extra),
                         status=status, room=rooms[(room - 1) % len(rooms)] if room and rooms else None,
                         cancelled_at=now if status == "cancelled" else None,

@@ -21,7 +21,7 @@ from bookings import errors
 from bookings.models import Appointment
 from bookings.services.appointments import appointment_reschedule
 from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
-from tests.conftest import make_client
+from tests.conftest import make_client, make_therapist
 
 THREADS = 8
 race = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -105,3 +105,21 @@ def test_eight_concurrent_reschedules_into_one_slot_exactly_one_wins(monkeypatch
     assert outcomes.count("ok") == 1, outcomes
     assert outcomes.count(errors.SLOT_TAKEN) == THREADS - 1, outcomes
     assert Appointment.objects.filter(starts_at=target).count() == 1
+
+
+@race
+def test_eight_concurrent_bookings_of_one_client_with_eight_therapists_one_wins(monkeypatch, option_60):
+    therapists = [make_therapist(f"Therapist {i}") for i in range(THREADS)]
+    for therapist in therapists:
+        add_hours(therapist)
+    client = make_client()
+
+    outcomes = run_together(
+        monkeypatch,
+        lambda i: book(client, option_60, local(MONDAY, 10), therapist=therapists[i]),
+    )
+
+    assert outcomes.count("ok") == 1, outcomes
+    busy = [o for o in outcomes if o.startswith("The client already has an appointment then")]
+    assert len(busy) == THREADS - 1, outcomes
+    assert Appointment.objects.filter(client=client).count() == 1

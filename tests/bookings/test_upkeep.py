@@ -19,15 +19,15 @@ from bookings.services import upkeep
 from bookings.services.portal import portal_link_issue
 from tests.conftest import run_jobs
 
-NAMES = ["reminders", "lost-jobs", "sessions", "portal-links", "old-jobs"]
+NAMES = ["reminders", "lost-jobs", "sessions", "booking-drafts", "portal-links", "old-jobs"]
 
 
 def test_each_due_job_is_queued_once_per_period(db):
     now = timezone.now()
     assert upkeep.upkeep_enqueue_due(now=now) == NAMES
     assert upkeep.upkeep_enqueue_due(now=now + timedelta(seconds=1)) == []
-    assert upkeep.upkeep_enqueue_due(now=now + timedelta(minutes=16)) == ["reminders", "lost-jobs"]
-    assert DBTaskResult.objects.filter(task_path="bookings.tasks.run_upkeep").count() == 7
+    assert upkeep.upkeep_enqueue_due(now=now + timedelta(minutes=16)) == ["reminders", "lost-jobs", "booking-drafts"]
+    assert DBTaskResult.objects.filter(task_path="bookings.tasks.run_upkeep").count() == 9
 
 
 def test_every_job_runs_and_its_outcome_is_recorded(db, client_person):

@@ -16,6 +16,7 @@ from bookings.selectors.availability import slots_available
 from bookings.views.feeds import therapist_feed
 from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
 from tests.conftest import text_of
+from tests.factories import screened
 from treatments.models import ContraindicationItem, HealthIntake
 from treatments.services import answer_record, intake_get_or_create
 
@@ -38,6 +39,7 @@ def _urls(settings):
 
 @pytest.fixture
 def appointment(working_therapist, client_person, option_60):
+    screened(client_person)  # the red-flag screen is on record: check-in may proceed
     return book(client_person, option_60, local(MONDAY, 10), therapist=working_therapist)
 
 
@@ -330,12 +332,11 @@ def test_check_in_is_refused_until_a_valid_clearance_is_recorded(
 ):
     from datetime import date
 
-    from bookings.services.appointments import CLEARANCE_MISSING
+    from bookings.selectors.screening import CLEARANCE_MISSING
     from treatments.services import clearance_record
 
     time_machine.move_to(local(MONDAY, 9, 55))
-    appointment.needs_clearance = True
-    appointment.save(update_fields=["needs_clearance"])
+    screened(appointment.client, ci_hypertension_uncontrolled="yes")
     client.force_login(front_desk)
 
     refused = run_action(client, "check_in", appointment)
@@ -343,35 +344,43 @@ def test_check_in_is_refused_until_a_valid_clearance_is_recorded(
     assert appointment.status == AppointmentStatus.BOOKED
     assert any(CLEARANCE_MISSING in t for t in texts(refused))
 
+    appointment.refresh_from_db()
+    assert appointment.needs_clearance  # the refused check-in refreshed the schedule's flag
     clearance_record(
         client=appointment.client, given_by="Dr Who", given_on=date(2026, 1, 1),
-        expires_on=date(2026, 11, 22), by=manager,
+        expires_on=date(2026, 11, 22), items=["ci-hypertension-uncontrolled"], by=manager,
     )
     run_action(client, "check_in", appointment)
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.BOOKED  # expired the day before
 
-    clearance_record(client=appointment.client, given_by="Dr Who", given_on=date(2026, 11, 1), by=manager)
+    clearance_record(
+        client=appointment.client, given_by="Dr Who", given_on=date(2026, 11, 1),
+        items=["ci-hypertension-uncontrolled"], by=manager,
+    )
     done = run_action(client, "check_in", appointment)
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CHECKED_IN
     assert "Checked in 1 appointment(s)." in texts(done)
+    assert not appointment.needs_clearance
 
 
-def test_check_in_without_the_flag_needs_no_clearance(client, front_desk, appointment):
+def test_check_in_without_the_flag_needs_no_clearance(client, front_desk, appointment, time_machine):
+    time_machine.move_to(local(MONDAY, 9, 55))
     client.force_login(front_desk)
     run_action(client, "check_in", appointment)
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CHECKED_IN
 
 
-def test_the_clearance_rule_is_in_the_service_for_every_path(appointment):
+def test_the_clearance_rule_is_in_the_service_for_every_path(appointment, time_machine):
+    time_machine.move_to(local(MONDAY, 9, 55))
     from django.core.exceptions import ValidationError
 
-    from bookings.services.appointments import CLEARANCE_MISSING, appointment_set_status
+    from bookings.selectors.screening import CLEARANCE_MISSING
+    from bookings.services.appointments import appointment_set_status
 
-    appointment.needs_clearance = True
-    appointment.save(update_fields=["needs_clearance"])
+    screened(appointment.client, ci_hypertension_uncontrolled="yes")
     with pytest.raises(ValidationError, match=CLEARANCE_MISSING):
         appointment_set_status(
             appointment=appointment, from_status=AppointmentStatus.BOOKED, to_status=AppointmentStatus.CHECKED_IN

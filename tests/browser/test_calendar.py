@@ -14,6 +14,7 @@ from bookings.services.appointments import appointment_book
 from tests.bookings.conftest import add_hours
 from tests.browser.conftest import assert_accessible, screenshot
 from tests.conftest import make_client, make_staff, make_therapist
+from tests.factories import screened
 from treatments.models import TreatmentOption
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -146,6 +147,7 @@ def test_drag_to_another_therapist_then_onto_a_taken_time(page, live_server, peo
 
 
 def test_check_in_from_the_calendar_by_keyboard(page, live_server, people):
+    screened(people["ada"])  # the red-flag screen is on record: check-in may proceed
     visit = appointment_book(
         client=people["ada"], option=people["option"], starts_at=at(9),
         source=AppointmentSource.STAFF, therapist=people["maya"],

@@ -33,6 +33,8 @@ def test_team_and_profile_pages_at_phone_width_pass_axe(page, live_server, setti
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="Therapists").click()
     expect(page.get_by_role("heading", name="Our therapists")).to_be_visible()
+    # The heading can show before the photo has loaded: wait for it, not for a fixed time.
+    page.wait_for_function("document.querySelector('.therapist-photo').complete")
     assert page.evaluate("document.querySelector('.therapist-photo').naturalWidth") == 600
     # A very long name wraps instead of widening the page.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -17,7 +17,8 @@ FRONT_DESK_MODELS = {
 }
 # Records nobody may change or delete through the application, the manager included.
 APPEND_ONLY = {
-    "accesslog", "intakechange", "contraindicationversion", "noteaddendum", "outcomeresponse"
+    "accesslog", "intakechange", "contraindicationversion", "noteaddendum", "outcomeresponse",
+    "recordpurge",
 }
 
 

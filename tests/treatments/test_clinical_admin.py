@@ -121,7 +121,7 @@ def test_therapist_opens_clinical_lists(client, therapist, intake, model):
 @pytest.mark.django_db
 def test_therapist_views_but_cannot_edit_the_catalogue(client, therapist):
     client.force_login(therapist.user)
-    item = ContraindicationItem.objects.get(code="ci-fever")
+    item = ContraindicationItem.objects.get(code="ci-acute-medical")
     page = client.get(url("contraindicationitem", "change", item.pk))
     assert page.status_code == 200
     response = client.post(url("contraindicationitem", "change", item.pk), post_data(page))
@@ -162,7 +162,7 @@ def test_saving_the_catalogue_unchanged_adds_no_version(client, manager):
 @pytest.mark.django_db
 def test_an_inconsistent_edit_is_shown_as_an_error(client, manager):
     client.force_login(manager)
-    item = ContraindicationItem.objects.get(code="ci-fever")
+    item = ContraindicationItem.objects.get(code="ci-acute-medical")
     page = client.get(url("contraindicationitem", "change", item.pk))
     data = post_data(page) | {"action": "emergency"}
     response = client.post(url("contraindicationitem", "change", item.pk), data)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -21,6 +23,7 @@ FOOT = frozenset(
     {"heel-behind-ball", "heel-inner-edge", "plantar-bottom", "ball-behind-big-toe", "ball-under"}
 )
 
+REWRITTEN = importlib.import_module("treatments.migrations.0005_plain_time_bound_questions").REWRITES
 RED_FLAG_CODES = [
     "rf-saddle-numbness",
     "rf-bladder",
@@ -33,6 +36,7 @@ RED_FLAG_CODES = [
     "rf-weight-night",
     "rf-trauma",
     "rf-dvt",
+    "rf-dvt-breathless",
 ]
 CONTRAINDICATION_CODES = [
     "ci-fever",
@@ -69,7 +73,8 @@ CONTRAINDICATION_CODES = [
 # code -> (category, action, requires clearance, refer, types, sites, action for other types)
 EXPECTED = {
     **{c: ("red-flag", "emergency", False, True, ALL, ALL, "") for c in RED_FLAG_CODES[:5]},
-    **{c: ("red-flag", "urgent", False, True, ALL, ALL, "") for c in RED_FLAG_CODES[5:]},
+    **{c: ("red-flag", "urgent", False, True, ALL, ALL, "") for c in RED_FLAG_CODES[5:11]},
+    "rf-dvt-breathless": ("red-flag", "emergency", False, True, ALL, ALL, ""),
     "ci-fever": ("absolute", "do-not-treat", False, False, ALL, ALL, ""),
     "ci-contagious-skin": ("local", "avoid-area", False, False, ALL, ALL, ""),
     "ci-dvt": ("absolute", "do-not-treat", False, True, ALL, ALL, ""),
@@ -113,14 +118,16 @@ EXPECTED = {
 def test_migration_ships_every_red_flag_and_contraindication_of_part_1():
     shipped = set(ContraindicationItem.objects.values_list("code", flat=True))
     assert shipped == set(RED_FLAG_CODES) | set(CONTRAINDICATION_CODES)
-    assert len(RED_FLAG_CODES) == 11 and len(CONTRAINDICATION_CODES) == 28
+    # Part 1's 11 red flags, rf-dvt's breathlessness follow-up, and 28 contraindications.
+    assert len(RED_FLAG_CODES) == 12 and len(CONTRAINDICATION_CODES) == 28
 
 
 @pytest.mark.django_db
-def test_every_shipped_item_has_a_first_version_as_current():
+def test_every_shipped_item_has_a_current_version():
+    # Items rewritten for the public (migration 0005) are at their second version.
     for item in ContraindicationItem.objects.select_related("current_version"):
         assert item.current_version is not None, item.code
-        assert item.current_version.version == 1
+        assert item.current_version.version == (2 if item.code in REWRITTEN else 1), item.code
         assert item.current_version.item_id == item.pk
         assert item.current_version.question and item.current_version.wording
         assert item.current_version.guidance
@@ -137,9 +144,9 @@ def test_shipped_item_matches_the_reference(entries_by_code, code):
     assert entry.other_types_action == other
 
 
-def test_only_progressive_weakness_escalates(entries_by_code):
+def test_progressive_weakness_and_a_swollen_leg_escalate(entries_by_code):
     assert {c for c, e in entries_by_code.items() if e.escalates_with_emergency} == {
-        "rf-progressive-weakness"
+        "rf-progressive-weakness", "rf-dvt"
     }
 
 
@@ -161,16 +168,16 @@ def test_dvt_advice_says_breathlessness_or_chest_pain_is_an_emergency(entries_by
 
 @pytest.mark.django_db
 def test_editing_an_item_creates_a_new_version_and_keeps_the_old(manager):
-    item = ContraindicationItem.objects.get(code="ci-fever")
+    item = ContraindicationItem.objects.get(code="ci-acute-medical")
     first = item.current_version
     second = services.catalogue_item_revise(
-        item=item, by=manager, wording="Fever of 38 C or more, or acute infection."
+        item=item, by=manager, wording="Recent stroke, heart attack or unstable heart disease."
     )
     item.refresh_from_db()
     first.refresh_from_db()
     assert item.current_version == second
     assert second.version == 2 and second.created_by == manager
-    assert first.wording == "Fever or acute systemic infection."
+    assert first.wording == "Recent stroke or TIA, myocardial infarction, unstable cardiac disease, uncleared concussion."
     assert second.question == first.question and second.action == first.action
     assert list(item.versions.values_list("version", flat=True)) == [2, 1]
 
@@ -188,7 +195,7 @@ def test_revising_copies_types_and_sites_unless_changed(manager):
 
 @pytest.mark.django_db
 def test_revising_without_a_change_adds_no_version(manager):
-    item = ContraindicationItem.objects.get(code="ci-fever")
+    item = ContraindicationItem.objects.get(code="ci-acute-medical")
     assert services.catalogue_item_revise(item=item, by=manager, action="do-not-treat").version == 1
     assert item.versions.count() == 1
 

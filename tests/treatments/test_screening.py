@@ -197,15 +197,15 @@ def test_unasked_red_flags_are_listed(catalogue, profiles):
 
 @pytest.mark.django_db
 def test_a_verdict_computed_before_an_edit_still_names_the_old_wording(manager, profiles):
-    before = screen({"ci-fever": True}, profiles["deep-tissue"], now=NOW)
-    old = ContraindicationItem.objects.get(code="ci-fever").current_version
+    before = screen({"ci-acute-medical": True}, profiles["deep-tissue"], now=NOW)
+    old = ContraindicationItem.objects.get(code="ci-acute-medical").current_version
     new = services.catalogue_item_revise(
-        item=ContraindicationItem.objects.get(code="ci-fever"),
+        item=ContraindicationItem.objects.get(code="ci-acute-medical"),
         by=manager,
-        wording="Temperature of 38 C or more, or an acute infection.",
+        wording="Recent stroke, heart attack or unstable heart disease, or a concussion not yet cleared.",
     )
-    after = screen({"ci-fever": True}, profiles["deep-tissue"], now=NOW)
-    assert before.findings[0].wording == old.wording == "Fever or acute systemic infection."
+    after = screen({"ci-acute-medical": True}, profiles["deep-tissue"], now=NOW)
+    assert before.findings[0].wording == old.wording == "Recent stroke or TIA, myocardial infarction, unstable cardiac disease, uncleared concussion."
     assert before.findings[0].version_id == old.pk and before.findings[0].version == 1
     assert after.findings[0].wording == new.wording and after.findings[0].version == 2
     assert before.as_snapshot()["findings"][0]["wording"] == old.wording
