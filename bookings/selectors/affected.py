@@ -13,17 +13,15 @@ from datetime import datetime, time, timedelta
 
 from django.db.models import QuerySet
 
-from bookings.models import Appointment, AppointmentStatus, Closure, TimeOff, WorkingHours
+from bookings.models import Appointment, Closure, TimeOff, WorkingHours
+from bookings.rules import CHANGEABLE
 from bookings.selectors.availability import clinic_zone
 from clinic.models import Room, Therapist
-
-# The statuses `appointment_reschedule` and `appointment_cancel` accept.
-OPEN_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
 
 
 def _open() -> QuerySet[Appointment]:
     return (
-        Appointment.objects.filter(status__in=OPEN_STATUSES)
+        Appointment.objects.filter(status__in=CHANGEABLE)
         .select_related("client", "therapist", "treatment_type", "room")
         .order_by("starts_at", "pk")
     )

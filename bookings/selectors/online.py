@@ -128,6 +128,23 @@ def slot_week(
     return shown, next_day
 
 
+def first_free_slot(*, option: TreatmentOption, therapist: Therapist | None, now: datetime | None = None) -> Slot | None:
+    """The earliest free time up to the booking horizon, as `slot_week` lists it (with no
+    therapist chosen, the first therapist by name free then). One diary for the next
+    `SEARCH_DAYS`; a second only when those are full."""
+    now = now or timezone.now()
+    today = now.astimezone(clinic_zone()).date()
+    opened = open_diary(option, today, SEARCH_DAYS, therapist, now)
+    day = first_day_with_space(*opened) if opened else None
+    if day is None:
+        last_searched = today + timedelta(days=SEARCH_DAYS - 1)
+        day = next_day_with_space(option=option, therapist=therapist, after=last_searched, now=now)
+        opened = open_diary(option, day, 1, therapist, now) if day else None
+    if opened is None or day is None:
+        return None
+    return diary_slots(opened[0], day, day, one_per_time=True)[0]
+
+
 def next_day_with_space(
     *,
     option: TreatmentOption,

@@ -39,6 +39,7 @@ from treatments.selectors import treatments_for_public
 UNKNOWN_TREATMENT = "No treatment with this code can be booked online."
 DURATION_NOT_OFFERED = "This treatment is not offered at this length."
 UNKNOWN_THERAPIST = "No active therapist with this id offers this treatment."
+SLOT_DAYS_DEFAULT = 7
 
 api = NinjaAPI(
     title="Clinic booking API",
@@ -175,7 +176,8 @@ def treatments(request: HttpRequest):
     response={200: SlotsOut, 400: ErrorsOut},
     summary="Free appointment times",
     description="Free start times for one treatment option over 1 to 31 days from `date` "
-    "(a date in the clinic's zone), for one therapist or any who offers the treatment.",
+    "(a date in the clinic's zone), for one therapist or any who offers the treatment. "
+    "Without `date` the times start today in the clinic's zone; without `days`, 7 days.",
 )
 def slots(
     request: HttpRequest,
@@ -185,8 +187,13 @@ def slots(
     duration: Annotated[
         int, Query(description="Minutes; one of the treatment's options.", ge=1, le=1440)
     ],
-    date: Annotated[dt.date, Query(description="First day, YYYY-MM-DD.")],
-    days: Annotated[int, Query(description="Number of days, 1 to 31.", ge=1, le=31)],
+    date: Annotated[
+        dt.date | None,
+        Query(description="First day, YYYY-MM-DD; today in the clinic's zone if omitted."),
+    ] = None,
+    days: Annotated[
+        int, Query(description="Number of days, 1 to 31; 7 if omitted.", ge=1, le=31)
+    ] = SLOT_DAYS_DEFAULT,
     therapist: Annotated[
         int | None,
         Query(description="A therapist id; any therapist if omitted.", ge=1, le=2**31 - 1),
@@ -204,6 +211,8 @@ def slots(
     ):
         return bad_request(request, [("therapist", UNKNOWN_THERAPIST)])
     zone = clinic_zone()
+    if date is None:
+        date = timezone.localdate(timezone=zone)
     iso = DjangoJSONEncoder().default
     # Serialised here, as ninja would from SlotsOut (a test compares the two), without
     # validating a thousand rows this code just built: that cost more than finding them.

@@ -8,6 +8,7 @@ dropped as soon as screening refuses, and the draft is removed when the booking 
 
 from __future__ import annotations
 
+import calendar
 import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,6 +31,7 @@ from bookings.online_forms import (
 )
 from bookings.selectors.availability import clinic_zone
 from bookings.selectors.online import (
+    first_free_slot,
     next_day_with_space,
     online_booking_for_token,
     screening_verdict,
@@ -229,6 +231,118 @@ def slot_page_context(
     }
 
 
+SHORTCUT_GONE = "That time has just been taken. Please choose another; the first free time is shown again."
+# Where a time of day falls on the page: (heading, from hour, to hour), local clinic time.
+DAY_PARTS = (("Morning", 0, 12), ("Afternoon", 12, 17), ("Evening", 17, 24))
+
+
+def _requested(
+    day_param: str | None, month_param: str | None, today: date, horizon: date
+) -> tuple[date | None, date | None, str | None]:
+    """The month and day the URL asks for, each None when not asked for, and the error to
+    show (the page then answers 400) when either is not a bookable date."""
+    error = DAY_INVALID.format(first=today, last=horizon)
+    if day_param:
+        day = _day(day_param, today, horizon)
+        return (None, None, error) if day is None else (day.replace(day=1), day, None)
+    if not month_param:
+        return None, None, None
+    try:
+        month = datetime.strptime(month_param, "%Y-%m").date()  # noqa: DTZ007
+    except ValueError:
+        return None, None, error
+    if not today.replace(day=1) <= month <= horizon:
+        return None, None, error
+    return month, None, None
+
+
+def _month_end(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def month_page_context(
+    *,
+    option: TreatmentOption,
+    therapist: Therapist | None,
+    day_param: str | None,
+    month_param: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """A month of days with the number of free times on each, and the times of one day.
+
+    Without a month asked for, the month of the first day with space; without a day, the
+    first day with space in the month. Only the days of the month shown are worked out."""
+    today = now.astimezone(clinic_zone()).date()
+    horizon = (now + BookingPolicy.current().max_advance).astimezone(clinic_zone()).date()
+    month, day, day_error = _requested(day_param, month_param, today, horizon)
+    asked_month = month is not None
+    month = month or today.replace(day=1)
+
+    def load(month: date) -> tuple[date, list[tuple[date, list[Any]]], date | None]:
+        first = max(month, today)
+        shown, next_day = slot_week(
+            option=option, therapist=therapist, start_date=first,
+            days=(_month_end(month) - first).days + 1, now=now,
+        )
+        return first, shown, next_day
+
+    first, shown, next_day = load(month)
+    if not shown and not asked_month and next_day is not None:
+        month = next_day.replace(day=1)
+        first, shown, next_day = load(month)
+    by_day = dict(shown)
+    if day is None and shown:
+        day = shown[0][0]
+    times = by_day.get(day, []) if day else []
+    weeks = [
+        [
+            (d, len(by_day.get(d, ()))) if d.month == month.month else None
+            for d in week
+        ]
+        for week in calendar.Calendar().monthdatescalendar(month.year, month.month)
+    ]
+    parts = [
+        (name, [s for s in times if low <= s.start.hour < high]) for name, low, high in DAY_PARTS
+    ]
+    previous_month = (month - timedelta(days=1)).replace(day=1)
+    next_month = _month_end(month) + timedelta(days=1)
+    # The month's own first time is the first free one when the month shown starts today
+    # or was chosen as the first with space: no second search for the shortcut.
+    first_here = shown[0][1][0] if shown and (first == today or not asked_month) else None
+    return {
+        "month": month,
+        "weeks": weeks,
+        "weekdays": [(calendar.day_abbr[i], calendar.day_name[i]) for i in range(7)],
+        "day": day,
+        "day_parts": [(name, slots) for name, slots in parts if slots],
+        "day_error": day_error,
+        "previous_month": previous_month if previous_month >= today.replace(day=1) else None,
+        "next_month": next_month if next_month <= horizon else None,
+        "next_day": next_day if not shown else None,
+        "starts": [s.start.isoformat() for _, slots in shown for s in slots],
+        "first_here": first_here,
+    }
+
+
+def _shortcuts(
+    *, option: TreatmentOption, therapist: Therapist | None, first_here: Any, now: datetime
+) -> list[tuple[str, str, Any]]:
+    """(kind, label, slot): the first free time with anyone and, when a therapist was
+    chosen, the next free time with them."""
+    if therapist is None:
+        anyone = first_here or first_free_slot(option=option, therapist=None, now=now)
+        return [("first", "First available", anyone)] if anyone else []
+    found = []
+    theirs = first_here or first_free_slot(option=option, therapist=therapist, now=now)
+    anyone = first_free_slot(option=option, therapist=None, now=now)
+    # Someone else free earlier is worth offering; the same time again is not.
+    if anyone and (theirs is None or anyone.start < theirs.start):
+        found.append(("first", "First available, any therapist", anyone))
+    if theirs:
+        found.append(("therapist", f"Next available with {therapist.display_name}", theirs))
+    return found
+
+
 @rate_limited("booking")
 def step_time(request: HttpRequest) -> HttpResponse:
     state = _state(request)
@@ -239,9 +353,29 @@ def step_time(request: HttpRequest) -> HttpResponse:
         return redirect("bookings:book")
     therapist = _therapist(state, option)
     now = timezone.now()
-    day_param = request.POST.get("day") if request.method == "POST" else request.GET.get("day")
-    context = slot_page_context(option=option, therapist=therapist, day_param=day_param, now=now)
-    if request.method == "POST":
+    data = request.POST if request.method == "POST" else request.GET
+    as_list = request.GET.get("view") == "list"
+    if as_list:
+        context = slot_page_context(option=option, therapist=therapist, day_param=data.get("day"), now=now)
+        context["view_list"] = True
+    else:
+        context = month_page_context(
+            option=option, therapist=therapist, day_param=data.get("day"), month_param=data.get("month"), now=now
+        )
+    shortcut_error = ""
+    if request.method == "POST" and data.get("shortcut") in ("first", "therapist"):
+        kind = data["shortcut"]
+        slot = first_free_slot(option=option, therapist=therapist if kind == "therapist" else None, now=now)
+        if slot is not None and slot.start.isoformat() == data.get("start"):
+            state["start"] = data["start"]
+            if kind == "first" and therapist is not None:
+                state["therapist"] = NO_PREFERENCE
+            state.pop("alternatives", None)
+            _save(request, state)
+            return redirect("bookings:book_details")
+        shortcut_error = SHORTCUT_GONE
+        form = TimeForm(initial={"start": state.get("start")}, starts=context["starts"])
+    elif request.method == "POST":
         form = TimeForm(request.POST, starts=context["starts"])
         if form.is_valid():
             state["start"] = form.cleaned_data["start"]
@@ -251,9 +385,12 @@ def step_time(request: HttpRequest) -> HttpResponse:
     else:
         form = TimeForm(initial={"start": state.get("start")}, starts=context["starts"])
     context.update({"form": form, "option": option, "therapist": therapist})
-    return _render(
-        request, "time.html", "book_time", context, status=400 if context["day_error"] else 200
-    )
+    status = 400 if context["day_error"] else 200
+    if as_list:
+        return _render(request, "time_list.html", "book_time", context, status=status)
+    context["shortcuts"] = _shortcuts(option=option, therapist=therapist, first_here=context["first_here"], now=now)
+    context["shortcut_error"] = shortcut_error
+    return _render(request, "time.html", "book_time", context, status=status)
 
 
 @rate_limited("booking")

@@ -67,6 +67,18 @@ def test_summer_slots_carry_the_daylight_offset(client, working_therapist):
     assert data["slots"][0]["start"] == "2026-06-08T09:00:00-04:00"
 
 
+def test_slots_default_to_a_week_from_today_in_the_clinic_zone(client, working_therapist):
+    # 23:30 in Toronto is already tomorrow in UTC: the week must start on the clinic's today.
+    late_friday = NOW.replace(hour=23, minute=30)
+    with time_machine.travel(late_friday, tick=False):
+        defaulted = client.get(SLOTS, params(date=None, days=None))
+        explicit = client.get(SLOTS, params(date=late_friday.date().isoformat(), days=7))
+    assert defaulted.status_code == 200
+    assert defaulted.json() == explicit.json()
+    starts = [s["start"][:10] for s in defaulted.json()["slots"]]
+    assert starts[-1] == (late_friday.date() + timedelta(days=6)).isoformat()
+
+
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
@@ -78,11 +90,9 @@ def test_summer_slots_carry_the_daylight_offset(client, working_therapist):
         ({"duration": 10**30}, "duration"),
         ({"date": "2026-13-01"}, "date"),
         ({"date": "23/11/2026"}, "date"),
-        ({"date": None}, "date"),
         ({"days": 0}, "days"),
         ({"days": 32}, "days"),
         ({"days": "a week"}, "days"),
-        ({"days": None}, "days"),
         ({"therapist": "maya"}, "therapist"),
         ({"therapist": 999999}, "therapist"),
         ({"therapist": 10**30}, "therapist"),
@@ -124,6 +134,10 @@ def test_openapi_document_describes_both_endpoints(client):
     assert {"/api/treatments", "/api/slots"} <= set(doc["paths"])
     names = {p["name"] for p in doc["paths"]["/api/slots"]["get"]["parameters"]}
     assert names == {"treatment", "duration", "date", "days", "therapist"}
+    slots = doc["paths"]["/api/slots"]["get"]
+    required = {p["name"] for p in slots["parameters"] if p.get("required")}
+    assert required == {"treatment", "duration"}
+    assert "today in the clinic's zone" in slots["description"] and "7 days" in slots["description"]
     from openapi_spec_validator import validate
 
     validate(doc)
