@@ -2,7 +2,8 @@
 it (`bookings.services.mail`, the only sender) in the transaction of the event.
 
 Appointment emails share one builder (confirmed, moved, cancelled, reminder), each with an
-.ics calendar file. Privacy: the email and the calendar file say what, when and where,
+.ics calendar file. Every email is plain text with an HTML alternative saying the same, and
+links to the portal. Privacy: the email and the calendar file say what, when and where,
 never why. No screening answer, finding, condition or note goes into either; the only
 health-related sentence is the generic request to bring a doctor's note when the booking
 needs clearance, which names no condition.
@@ -24,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from bookings.calendar_links import event_title
 from bookings.models import Appointment, BookingPolicy, EmailDelivery
 from bookings.selectors.plans import due_for_appointment
 from bookings.services.mail import email_queue
@@ -38,8 +40,22 @@ KINDS = {
 UNKNOWN_KIND = "Unknown client email kind: {kind}."
 
 
-def _summary(appointment: Appointment) -> str:
-    return f"{appointment.treatment_type.name} at {settings.CLINIC_NAME}"
+def _client_message(*, subject: str, to: str, template: str, context: dict) -> EmailMultiAlternatives:
+    """Plain text, with the same words in HTML as its alternative (`<template>.txt` and
+    `<template>.html`, which extends `bookings/email/base.html`)."""
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    return message
+
+
+def portal_url() -> str:
+    """The portal's front door (it asks for a sign-in link): every client email has it."""
+    return settings.SITE_URL + reverse("bookings:portal")
 
 
 def build_ics(appointment: Appointment, *, kind: str, manage_url: str | None = None,
@@ -56,7 +72,7 @@ def build_ics(appointment: Appointment, *, kind: str, manage_url: str | None = N
     event.add("dtstamp", now)
     event.add("dtstart", appointment.starts_at)
     event.add("dtend", appointment.ends_at)
-    event.add("summary", _summary(appointment))
+    event.add("summary", event_title(appointment))
     event.add("location", settings.CLINIC_ADDRESS)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     # Calendars replace an event when its sequence grows; a later change has a larger one.
@@ -98,6 +114,7 @@ def build_client_email(kind: str, appointment: Appointment, *, manage_url: str |
         "clinic_name": settings.CLINIC_NAME,
         "clinic_address": settings.CLINIC_ADDRESS,
         "clinic_phone": settings.CLINIC_PHONE,
+        "portal_url": portal_url(),
         # One link to the portal, which lists the questions: neither the measure's name
         # (it hints at the condition) nor any answer goes into an email.
         "measures_url": settings.SITE_URL + reverse("bookings:portal_home")
@@ -105,12 +122,11 @@ def build_client_email(kind: str, appointment: Appointment, *, manage_url: str |
         and due_for_appointment(client=appointment.client, appointment=appointment, now=now)
         else None,
     }
-    body = render_to_string(f"bookings/email/{kind}.txt", context)
-    message = EmailMultiAlternatives(
+    message = _client_message(
         subject=f"{KINDS[kind]} – {settings.CLINIC_NAME}",
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[appointment.client.email],
+        to=appointment.client.email,
+        template=f"bookings/email/{kind}",
+        context=context,
     )
     method = "CANCEL" if kind == "cancelled" else "PUBLISH"
     message.attach(
@@ -178,21 +194,19 @@ def email_portal_link(
     """The one-time portal sign-in link. Only the link and its lifetime: no appointments and
     nothing about health, since email is read on shared screens and kept by mail providers."""
     url = settings.SITE_URL + reverse("bookings:portal_sign_in", args=[token])
-    body = render_to_string(
-        "bookings/portal/email_link.txt",
-        {
+    message = _client_message(
+        subject=f"{settings.CLINIC_NAME}: Your sign-in link",
+        to=client.email,
+        template="bookings/portal/email_link",
+        context={
             "first_name": client.first_name,
+            "client_name": client.first_name,
             "url": url,
             "minutes": minutes,
             "clinic_name": settings.CLINIC_NAME,
+            "clinic_address": settings.CLINIC_ADDRESS,
             "clinic_phone": settings.CLINIC_PHONE,
         },
-    )
-    message = EmailMultiAlternatives(
-        subject=f"{settings.CLINIC_NAME}: Your sign-in link",
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[client.email],
     )
     return email_queue(message=message, key=f"portal-link:{token_hash}", kind="portal_link")
 
@@ -201,15 +215,19 @@ def email_home_care(
     *, client: Client, sheets: Sequence, assignment_ids: Sequence[int], appointment_id: int | None
 ) -> EmailDelivery:
     """Home-care sheets given at a session: the sheets only, no note text, no findings."""
-    body = render_to_string(
-        "bookings/notes/home_care_email.txt",
-        {"client_first_name": client.first_name, "sheets": sheets, "clinic_name": settings.CLINIC_NAME},
-    )
-    message = EmailMultiAlternatives(
+    message = _client_message(
         subject=f"Your home-care exercises from {settings.CLINIC_NAME}",
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[client.email],
+        to=client.email,
+        template="bookings/notes/home_care_email",
+        context={
+            "client_first_name": client.first_name,
+            "client_name": client.first_name,
+            "sheets": sheets,
+            "clinic_name": settings.CLINIC_NAME,
+            "clinic_address": settings.CLINIC_ADDRESS,
+            "clinic_phone": settings.CLINIC_PHONE,
+            "portal_url": portal_url(),
+        },
     )
     key = "home-care:" + ",".join(str(pk) for pk in sorted(assignment_ids))
     return email_queue(message=message, key=key, kind="home_care", appointment_id=appointment_id)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("manage/<str:token>/", manage.manage, name="manage"),
     path("manage/<str:token>/cancel/", manage.cancel, name="manage_cancel"),
     path("manage/<str:token>/move/", manage.move, name="manage_move"),
+    path("manage/<str:token>/calendar.ics", manage.calendar_file, name="manage_calendar"),
     # Client portal: one-time emailed sign-in links.
     path("therapists/", profiles.therapist_list, name="therapist_list"),
     path("therapists/<int:pk>/", profiles.therapist_detail, name="therapist_detail"),

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from bookings import rules
-from bookings.models import Appointment, HomeCareAssignment
+from bookings.models import Appointment, AppointmentStatus, HomeCareAssignment
 from clinic.models import Client
 
 
@@ -20,10 +20,13 @@ from clinic.models import Client
 class PortalAppointments:
     upcoming: list[Appointment]
     past: list[Appointment]
+    cancelled: list[Appointment]
 
 
 def portal_appointments(*, client: Client, now: datetime | None = None) -> PortalAppointments:
-    """The client's appointments, upcoming (soonest first) and past (latest first).
+    """The client's appointments: upcoming (soonest first), past (latest first) and
+    cancelled (latest first). A cancelled appointment is only ever in `cancelled`, so it is
+    never shown as one to come.
 
     Upcoming online bookings that can still change carry `manage_url`, their private
     manage link; every other appointment has `manage_url = None`.
@@ -38,9 +41,11 @@ def portal_appointments(*, client: Client, now: datetime | None = None) -> Porta
         booking = getattr(appointment, "online_booking", None)  # None: booked by staff
         changeable = rules.client_may_change(appointment, now=now)
         appointment.manage_url = booking.manage_url if booking and changeable else None
-    upcoming = [a for a in rows if a.ends_at > now]
-    past = [a for a in reversed(rows) if a.ends_at <= now]
-    return PortalAppointments(upcoming=upcoming, past=past)
+    kept = [a for a in rows if a.status != AppointmentStatus.CANCELLED]
+    upcoming = [a for a in kept if a.ends_at > now]
+    past = [a for a in reversed(kept) if a.ends_at <= now]
+    cancelled = [a for a in reversed(rows) if a.status == AppointmentStatus.CANCELLED]
+    return PortalAppointments(upcoming=upcoming, past=past, cancelled=cancelled)
 
 
 def portal_home_care(*, client: Client) -> QuerySet[HomeCareAssignment]:

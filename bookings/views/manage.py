@@ -11,9 +11,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from bookings import rules
-from bookings.models import OnlineBooking
+from bookings.emails import build_ics
+from bookings.models import AppointmentStatus, OnlineBooking
 from bookings.online_forms import MoveForm
 from bookings.selectors.online import online_booking_for_token
 from bookings.services.online import (
@@ -56,6 +58,24 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     if booking is None:
         return _missing(request)
     return render(request, "bookings/public/manage.html", _context(booking))
+
+
+@require_GET
+def calendar_file(request: HttpRequest, token: str) -> HttpResponse:
+    """The booking as an .ics file (Apple Calendar and any other), the same file the
+    confirmation email carries; a cancelled booking downloads as a cancellation."""
+    booking = online_booking_for_token(token)
+    if booking is None:
+        return _missing(request)
+    appointment = booking.appointment
+    kind = "cancelled" if appointment.status == AppointmentStatus.CANCELLED else "confirmed"
+    response = HttpResponse(
+        build_ics(appointment, kind=kind, manage_url=booking.manage_url),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @rate_limited("manage")

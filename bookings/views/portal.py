@@ -102,6 +102,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             "client": client,
             "upcoming": appointments.upcoming,
             "past": appointments.past,
+            "cancelled": appointments.cancelled,
             "home_care": list(portal_home_care(client=client)),
             "measures_due": measures_due(client=client, now=now),
             "plans": client_plans(client=client),

@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from bookings import rules
+from bookings import calendar_links, rules
 from bookings.models import BookingPolicy
 from bookings.online_forms import (
     NO_PREFERENCE,
@@ -535,10 +535,18 @@ def done(request: HttpRequest) -> HttpResponse:
         return redirect("bookings:book")
     # The address as typed, never the stored one: the page must not tell what the clinic
     # holds about an address.
+    appointment = booking.appointment
     return render(
         request,
         "bookings/public/done.html",
-        {"booking": booking, "appointment": booking.appointment, "submission": booking.submission},
+        {
+            "booking": booking,
+            "appointment": appointment,
+            "submission": booking.submission,
+            "google_calendar_url": calendar_links.google_calendar_url(appointment),
+            "outlook_calendar_url": calendar_links.outlook_calendar_url(appointment),
+            "map_url": calendar_links.map_url(),
+        },
     )
 
 

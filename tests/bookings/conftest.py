@@ -202,3 +202,4 @@ def sign_into_portal(django_client, person) -> None:
     session = django_client.session
     session[PORTAL_SESSION_KEY] = person.pk
     session.save()
+

@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib import admin
-from django.urls import include, path, reverse
+from django.urls import reverse
 from icalendar import Calendar
 
 from bookings.services.appointments import appointment_cancel
-from bookings.views.feeds import therapist_feed
 from tests.bookings.conftest import MONDAY, NOW, book, local
 from treatments.models import ContraindicationItem
 from treatments.services import answer_record, intake_get_or_create
 
-urlpatterns = [
-    path("admin/", admin.site.urls),
-    path(
-        "",
-        include(([path("feeds/therapist/<uuid:token>.ics", therapist_feed, name="therapist_feed")], "bookings")),
-    ),
-]
 SENTINEL = "SENTINEL-clinical-feed"
 
 
 @pytest.fixture(autouse=True)
-def _urls(settings, time_machine):
-    settings.ROOT_URLCONF = __name__
+def _now(time_machine):
     time_machine.move_to(NOW)
 
 

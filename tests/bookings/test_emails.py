@@ -72,7 +72,43 @@ def test_emails_and_calendar_files_contain_no_health_information(working_therapi
     assert len(mail.outbox) == 4
     forbidden = [SENTINEL, "anticoagulant", "blood thinner", "ci-", "rf-", "modify", "finding"]
     for message in mail.outbox:
-        blobs = [message.subject, message.body] + [str(a[1]) for a in message.attachments]
+        [(html, mimetype)] = message.alternatives
+        assert mimetype == "text/html"
+        blobs = [message.subject, message.body, html] + [str(a[1]) for a in message.attachments]
         for blob in blobs:
             for word in forbidden:
                 assert word.lower() not in blob.lower(), (message.subject, word)
+
+
+def test_every_appointment_email_links_to_the_portal(working_therapist, option_60, settings):
+    booking = create(option_60, local(MONDAY, 10))
+    online_booking_move(booking=booking, starts_at=local(MONDAY, 12), now=NOW)
+    email_reminder(booking.appointment, manage_url=booking.manage_url)
+    online_booking_cancel(booking=booking, now=NOW)
+    run_jobs()
+
+    portal = settings.SITE_URL + "/portal/"
+    assert sorted(m.subject.split(" –")[0] for m in mail.outbox) == [
+        "Reminder: your appointment", "Your appointment has moved",
+        "Your appointment is booked", "Your appointment is cancelled"]
+    for message in mail.outbox:
+        assert f"All your bookings: {portal}\n" in message.body, message.subject
+
+
+def test_each_appointment_email_is_plain_text_with_an_html_alternative_saying_the_same(
+    working_therapist, option_60, settings
+):
+    booking = create(option_60, local(MONDAY, 10))
+    run_jobs()
+
+    [message] = mail.outbox
+    [(html, mimetype)] = message.alternatives
+    assert mimetype == "text/html"
+    assert html.lstrip().startswith("<!doctype html>")
+    for same in ("Trigger point therapy, 60 minutes", "Monday 23 November 2026 at 10:00 a.m.", "Maya Chen"):
+        assert same in message.body and same in html
+    assert f'href="{booking.manage_url}"' in html
+    assert f'href="{settings.SITE_URL}/portal/"' in html
+    # The calendar file still travels with it (multipart/mixed around the alternatives).
+    assert [name for name, _, _ in message.attachments] == ["appointment.ics"]
+    assert message.message().get_content_type() == "multipart/mixed"

@@ -41,6 +41,8 @@ def test_note_text_never_appears_in_logs_or_emails(client, clear_note, therapist
     message = mail.outbox[0]
     assert message.to == [clear_note.client.email]
     assert sheets[0].title in message.body
+    [(html, mimetype)] = message.alternatives
+    assert mimetype == "text/html" and sheets[0].title in html
     everything = message.subject + message.body + "".join(str(a) for a in message.alternatives)
     assert SENTINEL not in everything
     assert SENTINEL not in caplog.text

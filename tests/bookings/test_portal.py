@@ -17,10 +17,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from bookings.models import PortalToken
+from bookings.models import AppointmentSource, AppointmentStatus, PortalToken
 from bookings.services import portal as service
+from bookings.services.online import CLIENT_CANCEL_REASON, online_booking_cancel
+from bookings.views.manage import NOT_CHANGEABLE
 from bookings.views.portal import PORTAL_SESSION_KEY
-from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
+from tests.bookings.conftest import (
+    MONDAY,
+    NOW,
+    add_hours,
+    book,
+    book_online,
+    local,
+    sign_into_portal,
+)
 from tests.conftest import run_jobs
 from tests.factories import screened
 
@@ -257,13 +267,14 @@ def test_the_sign_in_email_carries_no_health_or_booking_information(
     request_link(client, "ada@example.com")
 
     message = mail.outbox[0]
-    text = f"{message.subject}\n{message.body}".lower()
+    [(html, mimetype)] = message.alternatives
+    assert mimetype == "text/html" and message.attachments == []
+    text = f"{message.subject}\n{message.body}\n{html}".lower()
     for word in ("clearance", "screening", "contraindication", "red flag", "intake", "consent"):
         assert word not in text
     assert appointment.treatment_type.name.lower() not in text
     assert "maya chen" not in text
     assert "10:00" not in text
-    assert message.alternatives == [] and message.attachments == []
 
 
 def test_token_expiry_is_enforced_by_the_database_both_ways(client_person):
@@ -338,3 +349,115 @@ def test_known_and_unknown_addresses_cost_the_request_the_same_work(client, clie
     run_jobs()
     assert PortalToken.objects.count() == 1
     assert [m.to for m in mail.outbox] == [["ada@example.com"]]
+
+
+@pytest.fixture
+def online_monday(client_person, therapist, option_60):
+    """Ada's own online booking on Monday 14:00, made on Friday NOW."""
+    add_hours(therapist)
+    with time_machine.travel(NOW, tick=False):
+        return book_online(option_60, local(MONDAY, 14), therapist=therapist, email="ada@example.com")
+
+
+def sections(page: str) -> dict[str, str]:
+    """The portal page cut at its headings: upcoming, past, cancelled."""
+    upcoming = page.split('id="upcoming-heading"', 1)[1].split('id="past-heading"', 1)[0]
+    rest = page.split('id="past-heading"', 1)[1]
+    past, _, cancelled = rest.partition('id="cancelled-heading"')
+    return {"upcoming": upcoming, "past": past, "cancelled": cancelled}
+
+
+def test_a_cancelled_booking_is_listed_as_cancelled_never_as_upcoming(
+    client, client_person, online_monday, therapist, option_60
+):
+    with time_machine.travel(NOW, tick=False):
+        book(client_person, option_60, local(MONDAY, 10), therapist)
+        online_booking_cancel(booking=online_monday, now=NOW)
+        sign_into_portal(client, client_person)
+        page = client.get(reverse("bookings:portal_home")).content.decode()
+
+    parts = sections(page)
+    assert "Monday 23 November 2026, 10:00" in parts["upcoming"]
+    assert "Monday 23 November 2026, 14:00" not in parts["upcoming"]
+    assert "Monday 23 November 2026, 14:00" in parts["cancelled"]
+    assert "Monday 23 November 2026, 14:00" not in parts["past"]
+    assert reverse("bookings:manage_cancel", args=[online_monday.manage_token]) not in page
+
+
+def test_upcoming_online_bookings_link_to_move_and_cancel_and_past_ones_to_book_again(
+    client, client_person, online_monday, therapist, option_60
+):
+    with time_machine.travel(NOW - timedelta(days=7), tick=False):
+        book(client_person, option_60, local(MONDAY - timedelta(days=7), 10), therapist,
+             now=NOW - timedelta(days=7))
+    with time_machine.travel(NOW, tick=False):
+        staff_booked = book(client_person, option_60, local(MONDAY, 10), therapist,
+                            source=AppointmentSource.STAFF)
+        sign_into_portal(client, client_person)
+        page = client.get(reverse("bookings:portal_home")).content.decode()
+
+    parts = sections(page)
+    token = online_monday.manage_token
+    assert reverse("bookings:manage_move", args=[token]) in parts["upcoming"]
+    assert reverse("bookings:manage_cancel", args=[token]) in parts["upcoming"]
+    # Booked by staff: there is no manage link, so the client is told to call.
+    staff_entry = parts["upcoming"].split("Monday 23 November 2026, 10:00", 1)[1].split("</li>", 1)[0]
+    assert "please call us" in staff_entry
+    assert reverse("bookings:manage", args=[token]) not in staff_entry
+    assert not hasattr(staff_booked, "online_booking")
+    assert "Monday 16 November 2026, 10:00" in parts["past"]
+    assert f'{reverse("bookings:book")}?treatment=trigger-point' in parts["past"]
+
+
+def test_the_client_cancels_from_the_portal_through_the_manage_service(
+    client, client_person, online_monday, mailoutbox
+):
+    with time_machine.travel(NOW, tick=False):
+        sign_into_portal(client, client_person)
+        page = client.get(reverse("bookings:portal_home")).content.decode()
+        cancel_url = reverse("bookings:manage_cancel", args=[online_monday.manage_token])
+        assert cancel_url in page
+        response = client.post(cancel_url)
+        run_jobs()
+        after = client.get(reverse("bookings:portal_home")).content.decode()
+
+    assert response.status_code == 302
+    appointment = online_monday.appointment
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED
+    assert appointment.cancellation_reason == CLIENT_CANCEL_REASON  # the online service's mark
+    assert [m.subject.split(" –")[0] for m in mailoutbox] == [
+        "Your appointment is booked", "Your appointment is cancelled"]
+    assert "Monday 23 November 2026, 14:00" in sections(after)["cancelled"]
+
+
+def test_what_the_service_refuses_the_portal_cannot_do(
+    client, client_person, other_client, online_monday, therapist, option_60, mailoutbox
+):
+    token = online_monday.manage_token
+    with time_machine.travel(NOW, tick=False):
+        # Someone else takes 16:00; moving there is refused with the nearest free times.
+        book(other_client, option_60, local(MONDAY, 16), therapist)
+        sign_into_portal(client, client_person)
+        taken = client.post(
+            reverse("bookings:manage_move", args=[token]),
+            {"start": local(MONDAY, 16).isoformat(), "day": MONDAY.isoformat()},
+        )
+        online_booking_cancel(booking=online_monday, now=NOW)
+        again = client.post(reverse("bookings:manage_cancel", args=[token]), follow=True)
+        run_jobs()
+
+    assert taken.status_code in (200, 409)
+    appointment = online_monday.appointment
+    appointment.refresh_from_db()
+    assert timezone.localtime(appointment.starts_at) == local(MONDAY, 14)
+    assert NOT_CHANGEABLE in again.content.decode()
+    assert [m.subject.split(" –")[0] for m in mailoutbox] == [
+        "Your appointment is booked", "Your appointment is cancelled"]
+
+
+def test_the_site_header_links_to_the_portal(client, db):
+    page = client.get(reverse("treatments:home")).content.decode()
+
+    header = page.split("</header>", 1)[0]
+    assert f'href="{reverse("bookings:portal")}"' in header

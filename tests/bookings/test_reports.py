@@ -5,21 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.contrib import admin
-from django.urls import path, reverse
+from django.urls import reverse
 
 from bookings.models import AppointmentStatus, Closure, TimeOff
 from bookings.selectors.workspace import weekly_report
 from bookings.services.appointments import appointment_cancel, appointment_set_status
 from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
 from tests.conftest import make_client
-
-urlpatterns = [path("admin/", admin.site.urls)]
-
-
-@pytest.fixture(autouse=True)
-def _urls(settings):
-    settings.ROOT_URLCONF = __name__
 
 
 @pytest.fixture

@@ -7,34 +7,19 @@ import io
 from datetime import datetime
 
 import pytest
-from django.contrib import admin
 from django.contrib.messages import get_messages
-from django.urls import include, path, reverse
+from django.urls import reverse
 
 from bookings.models import AppointmentStatus
 from bookings.selectors.availability import slots_available
-from bookings.views.feeds import therapist_feed
 from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
 from tests.conftest import text_of
 from tests.factories import screened
 from treatments.models import ContraindicationItem, HealthIntake
 from treatments.services import answer_record, intake_get_or_create
 
-urlpatterns = [
-    path("admin/", admin.site.urls),
-    path(
-        "",
-        include(([path("feeds/therapist/<uuid:token>.ics", therapist_feed, name="therapist_feed")], "bookings")),
-    ),
-]
-
 CHANGELIST = "admin:bookings_appointment_changelist"
 SENTINEL = "SENTINEL-clinical-7c1e"
-
-
-@pytest.fixture(autouse=True)
-def _urls(settings):
-    settings.ROOT_URLCONF = __name__
 
 
 @pytest.fixture

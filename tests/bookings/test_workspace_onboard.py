@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import time
 
-import pytest
-from django.contrib import admin
 from django.contrib.auth.models import User
-from django.urls import path, reverse
+from django.urls import reverse
 
 from bookings.models import WorkingHours
 from bookings.workspace_forms import BREAK_INVALID, USERNAME_TAKEN
@@ -15,13 +13,7 @@ from clinic.models import Therapist
 from clinic.roles import THERAPIST
 from treatments.models import TreatmentType
 
-urlpatterns = [path("admin/", admin.site.urls)]
 URL = "admin:bookings_appointment_onboard"
-
-
-@pytest.fixture(autouse=True)
-def _urls(settings):
-    settings.ROOT_URLCONF = __name__
 
 
 def form_data(**extra):

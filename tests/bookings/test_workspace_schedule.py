@@ -6,8 +6,7 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
-from django.contrib import admin
-from django.urls import path, reverse
+from django.urls import reverse
 
 from bookings.models import Closure, TimeOff
 from bookings.selectors.workspace import schedule_for_day
@@ -17,12 +16,6 @@ from tests.conftest import make_client, make_therapist
 SCHEDULE = "admin:bookings_appointment_schedule"
 
 # The admin and the feed only, so these tests do not depend on the public pages' URLs.
-urlpatterns = [path("admin/", admin.site.urls)]
-
-
-@pytest.fixture(autouse=True)
-def _urls(settings):
-    settings.ROOT_URLCONF = __name__
 
 
 def top_px(html: str, marker: str) -> int:
