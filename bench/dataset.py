@@ -106,6 +106,8 @@ def build(size: int, now: datetime, therapists_count: int = THERAPISTS) -> None:
         while len(history) < size:
             if day.isoweekday() != 7:
                 for start_time in HISTORY_STARTS:
+                    # Distinct clients at one time: the database refuses a client in two places.
+                    at_once = rng.sample(range(1, CLIENTS), therapists_count)
                     for i in range(therapists_count):
                         if len(history) == size:
                             break
@@ -117,7 +119,7 @@ def build(size: int, now: datetime, therapists_count: int = THERAPISTS) -> None:
                             client, status = clients[0], "completed"
                             regular += 1
                         else:
-                            client = clients[rng.randrange(1, CLIENTS)]
+                            client = clients[at_once[i]]
                         history.append(row(i, start, status, rooms[i] if i < ROOMS else None, client))
             day -= timedelta(days=1)
         # Oldest first, as a diary grows: the overlap trigger then only looks at the few
@@ -145,11 +147,11 @@ def build(size: int, now: datetime, therapists_count: int = THERAPISTS) -> None:
                 continue
             for start_time in FUTURE_STARTS:
                 free_rooms = list(rooms)
+                at_once = rng.sample(range(1, CLIENTS), therapists_count)
                 for i in range(therapists_count):
                     if rng.random() < FILL and free_rooms:
                         start = datetime.combine(day, start_time, tzinfo=ZONE)
-                        future.append(row(i, start, "booked", free_rooms.pop(0),
-                                          clients[rng.randrange(1, CLIENTS)]))
+                        future.append(row(i, start, "booked", free_rooms.pop(0), clients[at_once[i]]))
         Appointment.objects.bulk_create(future, batch_size=2000)
 
         manager = User.objects.create_user(MANAGER_USERNAME, password=None, is_staff=True)

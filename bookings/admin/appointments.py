@@ -226,13 +226,7 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Flags")
     def flags(self, obj: Appointment) -> str:
-        out = []
-        if obj.needs_clearance:
-            out.append("needs clearance")
-        if obj.needs_consent:
-            out.append("needs consent")
-        if obj.needs_review:
-            out.append("needs screening review")
+        out = obj.screening_flags
         if obj.late_cancellation:
             out.append("late cancellation")
         submission = _submission(obj)

@@ -161,6 +161,20 @@ class Appointment(models.Model):
         return f"{self.treatment_type.name}, {when}, {self.client}"
 
     @property
+    def screening_flags(self) -> list[str]:
+        """What screening at booking asked the front desk to look at, in the words every
+        staff page uses (list, calendar, My day)."""
+        return [
+            label
+            for flag, label in (
+                (self.needs_clearance, "needs clearance"),
+                (self.needs_consent, "needs consent"),
+                (self.needs_review, "needs screening review"),
+            )
+            if flag
+        ]
+
+    @property
     def is_active(self) -> bool:
         """Whether the appointment still holds its time in the diary."""
         return self.status not in INACTIVE_STATUSES

@@ -13,7 +13,6 @@ Nothing here is clinical text: names, phone, treatment, status and flags only.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -61,29 +60,6 @@ def from_floating(raw: str) -> datetime:
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=clinic_zone())
     return moment
-
-
-@dataclass(frozen=True)
-class Flags:
-    first_visit: bool
-    needs_clearance: bool
-    unsigned_note: bool
-    needs_consent: bool
-    needs_review: bool
-
-    def labels(self) -> list[str]:
-        out = []
-        if self.first_visit:
-            out.append("first visit")
-        if self.needs_clearance:
-            out.append("needs clearance")
-        if self.needs_consent:
-            out.append("needs consent")
-        if self.needs_review:
-            out.append("needs screening review")
-        if self.unsigned_note:
-            out.append("note not signed")
-        return out
 
 
 def _therapist_resources() -> list[dict[str, Any]]:
@@ -170,12 +146,10 @@ def calendar_range(start: date, end: date, *, view: str, user) -> dict[str, Any]
     events: list[dict[str, Any]] = []
     now = timezone.now()
     for a in appointments:
-        flags = Flags(
-            first_visit=not a.has_earlier,
-            needs_clearance=a.needs_clearance,
-            needs_consent=a.needs_consent,
-            needs_review=a.needs_review,
-            unsigned_note=a.status in ATTENDED_STATUSES and not a.note_signed,
+        flags = (
+            (["first visit"] if not a.has_earlier else [])
+            + a.screening_flags
+            + (["note not signed"] if a.status in ATTENDED_STATUSES and not a.note_signed else [])
         )
         active = a.status not in INACTIVE_STATUSES
         resource = f"t{a.therapist_id}" if view == THERAPISTS else (f"r{a.room_id}" if a.room_id else NO_ROOM_ID)
@@ -201,7 +175,7 @@ def calendar_range(start: date, end: date, *, view: str, user) -> dict[str, Any]
                     "optionId": a.option_id,
                     "status": a.status,
                     "statusLabel": a.get_status_display(),
-                    "flags": flags.labels(),
+                    "flags": flags,
                     "active": active,
                     "started": a.starts_at <= now,
                     "noteUrl": f"{note_add}?appointment={a.pk}" if note_add and active else "",

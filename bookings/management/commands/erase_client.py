@@ -3,11 +3,10 @@ what must stay and until when. `--dry-run` says it without changing anything."""
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from bookings.management.lookup import client_by_ref, staff_by_username
 from bookings.services.privacy import client_erase
-from clinic.models import Client
 
 
 class Command(BaseCommand):
@@ -19,15 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Say what would happen; change nothing.")
 
     def handle(self, *args, **options):
-        ref = options["client"].strip()
-        client = (
-            Client.objects.filter(pk=int(ref)).first() if ref.isdigit() else Client.objects.filter(email__iexact=ref).first()
-        )
-        if client is None:
-            raise CommandError(f"No client with id or email {ref!r}.")
-        user = get_user_model().objects.filter(username=options["by"], is_staff=True, is_active=True).first()
-        if user is None:
-            raise CommandError(f"No active staff member with username {options['by']!r}.")
+        client = client_by_ref(options["client"])
+        user = staff_by_username(options["by"])
         removal = client_erase(client=client, by=user, dry_run=options["dry_run"])
         verb = "Would remove" if options["dry_run"] else "Removed"
         kinds = ", ".join(f"{label} {count}" for label, count in sorted(removal.counts.items()) if count) or "nothing"

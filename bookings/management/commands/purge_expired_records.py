@@ -4,9 +4,9 @@ log. `--dry-run` lists what would go and changes nothing. Safe to run twice at o
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from bookings.management.lookup import staff_by_username
 from bookings.services.privacy import purge_expired_records
 
 
@@ -18,11 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--by", help="Username of the staff member authorising it (logged); the scheduled job runs without one.")
 
     def handle(self, *args, **options):
-        user = None
-        if options["by"]:
-            user = get_user_model().objects.filter(username=options["by"], is_staff=True, is_active=True).first()
-            if user is None:
-                raise CommandError(f"No active staff member with username {options['by']!r}.")
+        user = staff_by_username(options["by"]) if options["by"] else None
         removals = purge_expired_records(by=user, dry_run=options["dry_run"])
         verb = "Would remove" if options["dry_run"] else "Removed"
         for r in removals:

@@ -1,0 +1,83 @@
+"""Benchmark of the staff calendar's events endpoint: one day, a column per therapist.
+
+    DJANGO_DEBUG=1 .venv/bin/python bench/calendar.py [--size 50000]
+
+Uses the benchmark clinic of bench/dataset.py (20 therapists, the future diary filled to
+40%), in the same SQLite file bench/slots.py builds, and times GET /api/staff/calendar for
+one day and for one week in-process through Django's test client as a front-desk user:
+the server time of the request (middleware, session, permissions, queries, JSON), median
+and p95 of 50, CPU beside wall, and the query count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time as clock
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import dataset  # noqa: E402
+import slots  # noqa: E402
+
+REPEAT = 50
+TARGET_MS = 100.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, default=50_000, help="appointments of history")
+    args = parser.parse_args()
+    slots.setup_django(args.size, dataset.THERAPISTS)
+    from django.contrib.auth.models import Group, User
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from clinic.roles import FRONT_DESK
+
+    call_command("migrate", verbosity=0)
+    if not dataset.is_built():
+        dataset.build(args.size, slots.NOW, dataset.THERAPISTS)
+    desk, _ = User.objects.get_or_create(username="bench-desk", defaults={"is_staff": True})
+    desk.groups.add(Group.objects.get(name=FRONT_DESK))
+    http = Client()
+    http.force_login(desk)
+    day = slots.NOW.date() + timedelta(days=3)
+    print(f"Staff calendar, {dataset.THERAPISTS} therapists, {args.size:,} appointments of history, SQLite")
+    print("| range | events | wall median / p95 | CPU median | queries | target |")
+    print("|---|---:|---:|---:|---:|---|")
+    for label, days in (("one day", 1), ("one week", 7)):
+        params = {"start": day.isoformat(), "end": (day + timedelta(days=days)).isoformat()}
+        for _ in range(3):
+            http.get("/api/staff/calendar", params)
+        wall, cpu = [], []
+        for _ in range(REPEAT):
+            t0, c0 = clock.perf_counter(), clock.process_time()
+            response = http.get("/api/staff/calendar", params)
+            wall.append((clock.perf_counter() - t0) * 1000)
+            cpu.append((clock.process_time() - c0) * 1000)
+        assert response.status_code == 200, response.status_code
+        with CaptureQueriesContext(connection) as queries:
+            http.get("/api/staff/calendar", params)
+        events = [e for e in json.loads(response.content)["events"] if e.get("display") != "background"]
+        wall.sort()
+        met = "met" if days > 1 or statistics.median(cpu) < TARGET_MS else f"missed (< {TARGET_MS:.0f} ms)"
+        print(
+            f"| {label} | {len(events)} | {statistics.median(wall):.1f} / {wall[int(REPEAT * 0.95) - 1]:.1f} ms "
+            f"| {statistics.median(cpu):.1f} ms | {len(queries)} | {met if days == 1 else '-'} |"
+        )
+    import os
+
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
