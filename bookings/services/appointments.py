@@ -313,6 +313,10 @@ def appointment_reschedule(
         if not by_staff and rules.inside_window(current, now=now):
             current.changed_late = True
             fields.append("changed_late")
+        if starts_at != current.starts_at and current.reminder_sent_at is not None:
+            # The reminder told the old time: the new time gets its own.
+            current.reminder_sent_at = None
+            fields.append("reminder_sent_at")
         current.therapist_id = therapist_id
         current.starts_at = starts_at
         current.ends_at = end

@@ -134,3 +134,17 @@ def test_two_concurrent_runs_send_one_email_per_appointment(working_therapist, o
     assert sum(counts) == 4
     assert run_jobs() == 4
     assert sorted(m.to[0] for m in mail.outbox) == sorted(a.client.email for a in appointments)
+
+
+def test_a_reminded_appointment_moved_to_another_time_is_reminded_again(monday):
+    from bookings.services.appointments import appointment_reschedule
+
+    first = monday[0]
+    assert reminders_send(now=EARLY_MONDAY) == 3
+    first.refresh_from_db()
+    appointment_reschedule(appointment=first, starts_at=local(MONDAY, 16), now=EARLY_MONDAY, by_staff=True, notify=False)
+    first.refresh_from_db()
+    assert first.reminder_sent_at is None
+    assert reminders_send(now=EARLY_MONDAY + timedelta(minutes=15)) == 1
+    run_jobs()
+    assert [m.to[0] for m in mail.outbox].count(first.client.email) == 2
