@@ -1,6 +1,6 @@
 """Benchmark of the staff calendar's events endpoint: one day, a column per therapist.
 
-    DJANGO_DEBUG=1 .venv/bin/python bench/calendar.py [--size 50000]
+    DJANGO_DEBUG=1 .venv/bin/python bench/staff_calendar.py [--size 50000]
 
 Uses the benchmark clinic of bench/dataset.py (20 therapists, the future diary filled to
 40%), in the same SQLite file bench/slots.py builds, and times GET /api/staff/calendar for
