@@ -6,7 +6,7 @@ import pytest
 
 from bookings.selectors.notes import progress_for_client
 from bookings.services import notes as services
-from tests.bookings.test_notes_support import start_note
+from tests.factories import start_note
 from treatments.models import BodySite
 
 pytestmark = pytest.mark.django_db
