@@ -132,5 +132,8 @@ class Generation(models.Model):
     name = models.CharField(primary_key=True, max_length=40)
     token = models.CharField(max_length=32)
 
+    class Meta:
+        default_permissions = ()  # machinery: no role reads or edits it
+
     def __str__(self) -> str:
         return self.name

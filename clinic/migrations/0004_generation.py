@@ -25,6 +25,7 @@ class Migration(migrations.Migration):
                 ("name", models.CharField(max_length=40, primary_key=True, serialize=False)),
                 ("token", models.CharField(max_length=32)),
             ],
+            options={"default_permissions": ()},
         ),
         migrations.RunPython(seed, migrations.RunPython.noop),
     ]
