@@ -86,8 +86,8 @@ class ClientOut(Schema):
 
 
 class NewClientIn(Schema):
-    first_name: str = Field(min_length=1, max_length=80)
-    last_name: str = Field(default="", max_length=80)
+    first_name: str = Field(min_length=1, max_length=160)
+    last_name: str = Field(default="", max_length=160)
     phone: str = Field(default="", max_length=32)
     email: str = Field(default="", max_length=254)
 

@@ -18,7 +18,7 @@ from bookings.services.appointments import (
     appointment_reschedule,
     appointment_set_status,
 )
-from bookings.services.online import online_booking_cancel, online_booking_move
+from bookings.services.online import client_cancel, client_move
 from tests.bookings.conftest import MONDAY, NOW, book, book_online, local
 from tests.factories import screened
 
@@ -47,7 +47,7 @@ def test_desk_and_manage_link_judge_late_cancellation_alike_after_the_policy_cha
             now=five_hours_before,
         )
     else:
-        online_booking_cancel(booking=booking, now=five_hours_before)
+        client_cancel(appointment=booking.appointment, now=five_hours_before)
     assert Appointment.objects.get(pk=booking.appointment_id).late_cancellation is True
 
 
@@ -76,19 +76,19 @@ def test_moving_inside_the_window_then_cancelling_is_late(working_therapist, opt
     booking = book_online(option_60, local(MONDAY, 10), therapist=working_therapist)
     # Sunday 14:00, 20 hours before: the client moves it to Tuesday, then cancels on Monday
     # morning, more than 24 hours before Tuesday's time.
-    online_booking_move(booking=booking, starts_at=local(TUESDAY, 10), now=local(MONDAY, 10) - timedelta(hours=20))
+    client_move(appointment=booking.appointment, starts_at=local(TUESDAY, 10), now=local(MONDAY, 10) - timedelta(hours=20))
     booking.refresh_from_db()
     assert booking.appointment.changed_late is True
-    online_booking_cancel(booking=booking, now=local(MONDAY, 8))
+    client_cancel(appointment=booking.appointment, now=local(MONDAY, 8))
     assert Appointment.objects.get(pk=booking.appointment_id).late_cancellation is True
 
 
 def test_moving_with_notice_then_cancelling_with_notice_is_not_late(working_therapist, option_60):
     booking = book_online(option_60, local(MONDAY, 10), therapist=working_therapist)
-    online_booking_move(booking=booking, starts_at=local(TUESDAY, 10), now=NOW)
+    client_move(appointment=booking.appointment, starts_at=local(TUESDAY, 10), now=NOW)
     booking.refresh_from_db()
     assert booking.appointment.changed_late is False
-    online_booking_cancel(booking=booking, now=local(MONDAY, 8))
+    client_cancel(appointment=booking.appointment, now=local(MONDAY, 8))
     assert Appointment.objects.get(pk=booking.appointment_id).late_cancellation is False
 
 
