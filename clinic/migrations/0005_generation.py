@@ -15,7 +15,7 @@ def seed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinic", "0003_therapist_photo"),
+        ("clinic", "0004_client_names_hold_160_characters"),
     ]
 
     operations = [
