@@ -86,6 +86,14 @@ ROUTES: dict[str, Route] = {
     "check_in_other_day": Route(409, "status"),
     "not_started_yet": Route(409, "status"),
     "needs_clearance": Route(409, "status"),
+    # The rest of the session gate (bookings.selectors.screening) and check-in's questions.
+    "needs_consent": Route(409, "status"),
+    "red_flags_unanswered": Route(409, "status"),
+    "today_unanswered": Route(409, "today"),
+    "not_today": Route(409, "status"),
+    "today_not_asked": Route(400, "today"),
+    "today_yes_or_no": Route(400, "today"),
+    "today_too_early": Route(409, "today"),
     "note_signed": Route(409),
     # Online booking's own checks (bookings.services.online).
     "screening_refused": Route(422, "screening"),

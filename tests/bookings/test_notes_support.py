@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bookings.services import notes as services
-from tests.factories import past_appointment, red_flags_no, start_note  # noqa: F401
+from tests.factories import past_appointment, start_note, visit_asked  # noqa: F401
 from treatments import services as treatment_services
 
 SENTINEL = "ZEBRA-SENTINEL-7731"
@@ -28,6 +28,6 @@ def note(client_person, therapist, option_60):
 @pytest.fixture
 def clear_note(note, therapist):
     """A draft whose checklist is confirmed with no findings (red flags asked: all 'no')."""
-    services.note_save_checklist(note=note, answers=red_flags_no(), by=therapist.user)
+    services.note_save_checklist(note=note, answers=visit_asked(), by=therapist.user)
     note.refresh_from_db()
     return note
