@@ -59,8 +59,10 @@ class Therapist(models.Model):
 
 class Client(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    first_name = models.CharField(max_length=80)
-    last_name = models.CharField(max_length=80, blank=True)
+    # Wide enough for any online name (at most 160 characters) split at its first space:
+    # the split never cuts what was typed.
+    first_name = models.CharField(max_length=160)
+    last_name = models.CharField(max_length=160, blank=True)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)

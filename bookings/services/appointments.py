@@ -33,6 +33,7 @@ from bookings.selectors.screening import (
     today_questions,
 )
 from bookings.selectors.visibility import check_may_change
+from bookings.templatetags.client_time import client_time
 from clinic.models import Client, Room, Therapist
 from clinic.validation import validate_row
 from treatments import services as clinical
@@ -203,10 +204,9 @@ def _client_busy(appointment: Appointment) -> ValidationError | None:
     )
     if other is None:
         return None
-    local = other.starts_at.astimezone(clinic_zone())
     return ValidationError(
         errors.CLIENT_BUSY.format(
-            when=f"{local:%a %d %b %Y, %H:%M}", therapist=other.therapist.display_name
+            when=client_time(other.starts_at), therapist=other.therapist.display_name
         ),
         code="client_busy",
     )

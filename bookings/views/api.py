@@ -397,7 +397,8 @@ def create_booking(
             requester=_requester(request),
         )
     except online.KeyReused as exc:
-        return Status(422, {"detail": exc.messages[0], "advice": [], "findings": []})
+        detail = {"detail": exc.messages[0], "advice": [], "findings": []}
+        return Status(domain_errors.http_status(exc), detail)
     except online.ScreeningRefused as exc:
         return Status(
             422, {"detail": exc.messages[0], "advice": exc.advice, "findings": exc.findings}
