@@ -124,3 +124,18 @@ class Room(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Generation(models.Model):
+    """A change marker for what is cached from the database: one row per name, given a new
+    random token after every committed write that changes what the name covers (see
+    `clinic.generations`). Never edited by hand."""
+
+    name = models.CharField(primary_key=True, max_length=40)
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        default_permissions = ()  # machinery: no role reads or edits it
+
+    def __str__(self) -> str:
+        return self.name

@@ -34,6 +34,7 @@ from bookings.selectors.screening import (
 )
 from bookings.selectors.visibility import check_may_change
 from bookings.templatetags.client_time import client_time
+from clinic import generations
 from clinic.models import Client, Room, Therapist
 from clinic.validation import validate_row
 from treatments import services as clinical
@@ -58,6 +59,7 @@ def _record_screening(appointment: Appointment, screening: SessionScreening) -> 
     if all(getattr(appointment, name) == value for name, value in flags.items()):
         return False
     Appointment.objects.filter(pk=appointment.pk).update(**flags)
+    generations.bump(generations.DIARY)  # the schedule shows the flags
     for name, value in flags.items():
         setattr(appointment, name, value)
     return True
@@ -427,6 +429,7 @@ def appointment_cancel(
         )
         if updated != 1:
             raise errors.refused("not_cancellable")
+        generations.bump(generations.DIARY)  # the time is free once this commits
         appointment.refresh_from_db()
         if notify:
             emails.email_cancelled(appointment)
@@ -473,5 +476,6 @@ def appointment_set_status(
         )
         if updated != 1:
             raise errors.refused("stale")
+        generations.bump(generations.DIARY)  # a no-show frees its time; the schedule shows all
         appointment.refresh_from_db()
     return appointment
