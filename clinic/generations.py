@@ -163,7 +163,7 @@ class _Recent:
                 self.entries.popitem(last=False)
 
 
-recent = _Recent(64)
+recent = _Recent(32)  # at most some 10 MB: a week of free times is under 300 kB
 
 
 def cached(token: str | None, parts: tuple, compute: Callable[[], T], timeout: int = TIMEOUT) -> T:
