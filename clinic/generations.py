@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -137,33 +138,36 @@ def tokens(*names: str, using: str = DEFAULT_DB_ALIAS) -> str | None:
     return ".".join(found.get(name, "") for name in names)
 
 
-class _Recent:
+class Recent:
     """The last few values this process read or computed, in front of the shared cache:
     unpickling a large value from Redis (a week of every therapist's free times) cost more
     than the rest of the request. Keys carry the generation token, so an entry of an old
-    generation is simply never asked for again; values are never changed by their users."""
+    generation is simply never asked for again; values are never changed by their users,
+    and expire like the shared cache's."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, timeout: float = TIMEOUT) -> None:
         self.size = size
-        self.entries: OrderedDict[str, Any] = OrderedDict()
+        self.timeout = timeout
+        self.entries: OrderedDict[str, tuple[float, Any]] = OrderedDict()
         self.lock = threading.Lock()
 
     def get(self, key: str) -> Any:
         with self.lock:
             found = self.entries.get(key)
-            if found is not None:
-                self.entries.move_to_end(key)
-            return found
+            if found is None or found[0] < time.monotonic():
+                return None
+            self.entries.move_to_end(key)
+            return found[1]
 
     def set(self, key: str, value: Any) -> None:
         with self.lock:
-            self.entries[key] = value
+            self.entries[key] = (time.monotonic() + self.timeout, value)
             self.entries.move_to_end(key)
             while len(self.entries) > self.size:
                 self.entries.popitem(last=False)
 
 
-recent = _Recent(32)  # at most some 10 MB: a week of free times is under 300 kB
+recent = Recent(32)  # at most some 10 MB: a week of free times is under 300 kB
 
 
 def cached(token: str | None, parts: tuple, compute: Callable[[], T], timeout: int = TIMEOUT) -> T:

@@ -36,7 +36,7 @@ from clinic import generations
 TIMEOUT = 60 * 60
 # This process's copy of the stored responses (a few public paths), checked against the
 # catalogue's token like the shared cache's: no unpickling on the way out.
-recent: dict[str, tuple] = {}
+recent = generations.Recent(16, TIMEOUT)
 
 
 @cache
@@ -110,7 +110,7 @@ class PublicPageMiddleware:
                 continue
             token = token or generations.tokens(generations.CATALOGUE)
             if stored[0] == token:
-                recent[key] = stored
+                recent.set(key, stored)
                 response = HttpResponse(stored[2])
                 for header, value in stored[1]:
                     response[header] = value
@@ -120,5 +120,5 @@ class PublicPageMiddleware:
         if token and response.status_code == 200 and not response.cookies:
             stored = (token, list(response.items()), response.content)
             shared_cache.set(key, stored, TIMEOUT)
-            recent[key] = stored
+            recent.set(key, stored)
         return response

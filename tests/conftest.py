@@ -122,7 +122,7 @@ def _empty_cache():
 
     cache.clear()
     generations.recent.entries.clear()
-    pagecache.recent.clear()
+    pagecache.recent.entries.clear()
     yield
 
 
