@@ -23,7 +23,7 @@ from bookings.selectors.availability import (
 )
 from clinic.models import Therapist
 from treatments.models import ConsentKind, ContraindicationVersion, TreatmentOption, TreatmentType
-from treatments.screening import CatalogueEntry, Verdict, screen
+from treatments.screening import CatalogueEntry, Verdict, asked_at_booking, screen
 from treatments.selectors import catalogue_current
 
 SEARCH_DAYS = 14
@@ -44,8 +44,10 @@ def screening_versions(treatment_type: TreatmentType) -> dict[str, list[Contrain
     """The current catalogue split for the health step (3 queries).
 
     `red_flags`: asked always; `relevant`: other items that can change what we do for this
-    treatment; `all`: every active item (answers to any of them are accepted and stored)."""
-    versions = catalogue_current()
+    treatment; `all`: every active item asked at booking (answers to any of them are
+    accepted and stored). Items about the day of the visit are in none of them: they are
+    asked at check-in (`treatments.screening.asked_at_booking`)."""
+    versions = [v for v in catalogue_current() if asked_at_booking(v)]
     red_flags, relevant = [], []
     for version in versions:
         entry = CatalogueEntry.from_version(version)
@@ -76,6 +78,7 @@ def screening_verdict(
         clearances=(),
         now=now or timezone.now(),
         catalogue=[CatalogueEntry.from_version(v) for v in catalogue_current()],
+        on_visit_day=False,
     )
 
 

@@ -63,6 +63,7 @@ def test_one_appointment_reads_the_same_in_the_portal_the_manage_pages_and_every
         assert AFTERNOON in text, name
         # No second way of writing the same time anywhere on it.
         assert "14:00" not in text and "2:00 PM" not in text and "2 p.m." not in text, name
+        assert ".." not in text.replace("...", ""), name  # no double full stops
 
 
 def test_a_staff_bookings_move_and_reminder_emails_link_the_portal_to_change_it(
