@@ -7,6 +7,7 @@ browser fails these tests loudly rather than hiding them.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -94,11 +95,27 @@ def page(browser) -> Iterator:
     context.close()
 
 
-def screenshot(page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+def screenshot(page, name: str, folder: Path | None = None) -> Path:
+    """A full-page screenshot in `folder` (a test's tmp_path), else in var/screenshots."""
+    folder = folder or SCREENSHOTS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def assert_accessible_without_javascript(page) -> None:
+    """axe on a page opened with JavaScript off, where axe itself cannot run: the same
+    HTML (its scripts removed) at the same address and size, in a page that runs axe."""
+    html = re.sub(r"<script\b[^>]*>.*?</script>", "", page.content(), flags=re.DOTALL)
+    url = page.url
+    checker = page.context.browser.new_page(viewport=page.viewport_size)
+    checker.route(lambda address: address == url, lambda route: route.fulfill(body=html, content_type="text/html"))
+    checker.goto(url)
+    try:
+        assert_accessible(checker)
+    finally:
+        checker.close()
 
 
 def assert_accessible(page) -> None:
