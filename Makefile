@@ -55,7 +55,7 @@ lint: install-dev
 bench: install
 	$(BIN)/python bench/web.py
 	$(DEMO_ENV) $(BIN)/python bench/slots.py
-	$(DEMO_ENV) $(BIN)/python bench/calendar.py
+	$(DEMO_ENV) $(BIN)/python bench/staff_calendar.py
 
 # Front-end libraries are vendored (committed) from the npm registry at pinned versions, so
 # `make demo` and `make test` need no Node.js. `make vendor` refreshes them (needs npm).

@@ -46,6 +46,7 @@ def build(size: int, now: datetime, therapists_count: int = THERAPISTS) -> None:
     from django.db import transaction
 
     from bookings.models import Appointment, Closure, SessionNote, TimeOff, WorkingHours
+    from clinic import generations
     from clinic.models import Client, Room, Therapist
     from clinic.roles import MANAGER
     from treatments.models import TreatmentType
@@ -154,5 +155,7 @@ def build(size: int, now: datetime, therapists_count: int = THERAPISTS) -> None:
                         future.append(row(i, start, "booked", free_rooms.pop(0), clients[at_once[i]]))
         Appointment.objects.bulk_create(future, batch_size=2000)
 
+        # Bulk rows send no signals: start new generations for whatever a server had cached.
+        generations.bump(generations.DIARY, generations.CLIENTS, generations.CATALOGUE)
         manager = User.objects.create_user(MANAGER_USERNAME, password=None, is_staff=True)
         manager.groups.add(Group.objects.get(name=MANAGER))

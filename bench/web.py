@@ -79,7 +79,7 @@ def env_for(db: str, today: str) -> dict[str, str]:
         # Load tests would trip the per-address limit at once; it is off here only.
         "BOOKING_RATE_LIMIT": "",
         "EMAIL_URL": "locmem:",
-        "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
+        "PYTHONPATH": str(ROOT),
     }
 
 
@@ -103,7 +103,8 @@ def prepare(db: str) -> dict:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from bookings.models import Closure
-    from bookings.views.public import SESSION_KEY as FLOW_KEY
+    from bookings.services.drafts import draft_save
+    from bookings.views.public import DRAFT_KEY
     from clinic.models import Client, Therapist
 
     call_command("migrate", verbosity=0)
@@ -138,8 +139,9 @@ def prepare(db: str) -> dict:
             DEVICE_ID_SESSION_KEY: device.persistent_id,
         }
     )
-    flow_one = session({FLOW_KEY: {"flow": "bench", "option": option.pk, "therapist": str(therapist.pk)}})
-    flow_any = session({FLOW_KEY: {"flow": "bench", "option": option.pk, "therapist": "any"}})
+    # The booking flow's answers live in a server-side draft; the session holds its key.
+    flow_one = session({DRAFT_KEY: draft_save(key=None, data={"flow": "bench", "option": option.pk, "therapist": str(therapist.pk)})})
+    flow_any = session({DRAFT_KEY: draft_save(key=None, data={"flow": "bench", "option": option.pk, "therapist": "any"})})
     day = today + timedelta(days=1)
     while day.isoweekday() == 7:
         day += timedelta(days=1)
@@ -251,7 +253,7 @@ def request_bytes(path: str, cookie: str) -> bytes:
 
 def one(port: int, data: bytes) -> tuple[float, int]:
     t0 = clock.perf_counter()
-    with socket.create_connection(("127.0.0.1", port)) as s:
+    with socket.create_connection(("127.0.0.1", port), timeout=120) as s:
         s.sendall(data)
         first = s.recv(65536)
         while s.recv(262144):

@@ -13,7 +13,7 @@ register their models on it. Nothing here renders clinical text.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -30,11 +30,13 @@ from django.utils.translation import gettext_lazy
 from bookings import rules
 from bookings.models import Appointment, SessionNote
 from bookings.models.notes import AccessAction
+from bookings.schedule_grid import grid_pieces, joined
 from bookings.selectors.availability import clinic_zone
 from bookings.selectors.calendar import calendar_page_context
 from bookings.selectors.notes import notes_to_sign
 from bookings.selectors.plans import outcome_report
 from bookings.selectors.workspace import (
+    Schedule,
     appointments_for_therapist_day,
     monday_of,
     schedule_for_day,
@@ -44,6 +46,7 @@ from bookings.selectors.workspace import (
 from bookings.services.notes import access_record, client_ip
 from bookings.services.therapists import therapist_onboard, therapist_reset_feed
 from bookings.workspace_forms import TherapistOnboardForm
+from clinic import generations
 from clinic.models import Therapist
 from clinic.redirects import safe_next
 from clinic.roles import FRONT_DESK, MANAGER, is_manager, user_roles
@@ -77,6 +80,23 @@ def _chosen_option(request: HttpRequest) -> tuple[list[TreatmentOption], Treatme
     raw = request.GET.get("option")
     chosen = next((o for o in options if str(o.pk) == raw), options[0] if options else None)
     return options, chosen
+
+
+def _grid_pieces(
+    schedule: Schedule, *, week: bool, can_add: bool, option: TreatmentOption | None
+) -> tuple[list, list, timedelta]:
+    """The grid's pieces (bookings.schedule_grid) and how far ahead its "Book" links reach."""
+    return (*grid_pieces(schedule, week=week, can_add=can_add, option=option), schedule.book_horizon)
+
+
+def _grid_context(style: list, grid: list, now: datetime, horizon: timedelta) -> dict[str, Any]:
+    """The schedule grid and its style sheet, without the "Book" links outside the staff
+    booking window at `now` (already past, or further than `horizon` ahead)."""
+    latest = now + horizon
+    return {
+        "grid_style": joined(style, earliest=now, latest=latest),
+        "grid": joined(grid, earliest=now, latest=latest),
+    }
 
 
 class ClinicAdminSite(admin.AdminSite):
@@ -180,22 +200,30 @@ class ClinicAdminSite(admin.AdminSite):
         today = timezone.localdate(now, clinic_zone())
         day = parse_day(request.GET.get("date"), today)
         options, option = _chosen_option(request)
-        schedule = schedule_for_day(day, now=now, option=option)
+        can_add = self.get_model_admin(Appointment).has_add_permission(request)
+        # The grid is the same for every user with the same `can_add` (see schedule_grid),
+        # so it is kept per diary and client-name generation, day, option and that scope;
+        # "Book" links already past are left out when it is served.
+        style, grid, horizon = generations.cached(
+            generations.tokens(generations.DIARY, generations.CLIENTS),
+            ("schedule-day", settings.TIME_ZONE, day, option.pk if option else None, can_add),
+            lambda: _grid_pieces(
+                schedule_for_day(day, now=None, option=option), week=False, can_add=can_add, option=option
+            ),
+        )
         return TemplateResponse(
             request,
             "admin/bookings/schedule_day.html",
             self._context(
                 request,
                 f"Schedule for {day:%A %d %B %Y}",
-                schedule=schedule,
+                **_grid_context(style, grid, now, horizon),
                 options=options,
                 option=option,
                 day=day,
                 today=today,
                 previous=day - timedelta(days=1),
                 next=day + timedelta(days=1),
-                add_url=reverse("admin:bookings_appointment_add"),
-                can_add=self.get_model_admin(Appointment).has_add_permission(request),
             ),
         )
 
@@ -224,8 +252,12 @@ class ClinicAdminSite(admin.AdminSite):
             therapist = therapists[0]
         week_start = monday_of(parse_day(request.GET.get("date"), today))
         options, option = _chosen_option(request)
+        can_add = self.get_model_admin(Appointment).has_add_permission(request)
         schedule = (
             schedule_for_week(therapist, week_start, now=now, option=option) if therapist else None
+        )
+        style, grid, horizon = (
+            _grid_pieces(schedule, week=True, can_add=can_add, option=option) if schedule else ([], [], timedelta(0))
         )
         return TemplateResponse(
             request,
@@ -233,6 +265,7 @@ class ClinicAdminSite(admin.AdminSite):
             self._context(
                 request,
                 f"Week of {week_start:%d %B %Y}" + (f": {therapist}" if therapist else ""),
+                **_grid_context(style, grid, now, horizon),
                 schedule=schedule,
                 options=options,
                 option=option,
@@ -242,8 +275,6 @@ class ClinicAdminSite(admin.AdminSite):
                 today=today,
                 previous=week_start - timedelta(days=7),
                 next=week_start + timedelta(days=7),
-                add_url=reverse("admin:bookings_appointment_add"),
-                can_add=self.get_model_admin(Appointment).has_add_permission(request),
             ),
         )
 

@@ -17,6 +17,16 @@ class BookingsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_grant_roles, sender=self, dispatch_uid="bookings_roles")
+        from clinic import generations
+
+        # Not a workflow: cached free times and schedules are computed from these rows, so
+        # every write to them (admin, service, shell) must start a new generation. Services
+        # that write with QuerySet.update() bump themselves.
+        generations.watch(
+            self,
+            ("Appointment", "TimeOff", "WorkingHours", "Closure", "BookingPolicy"),
+            generations.DIARY,
+        )
 
 
 class ClinicAdminConfig(admin_apps.AdminConfig):

@@ -18,6 +18,7 @@ from django.db import transaction
 from bookings.models import Appointment, AppointmentSource, AppointmentStatus, WorkingHours
 from bookings.selectors.availability import clinic_zone
 from bookings.services.appointments import appointment_book, appointment_set_status
+from clinic import generations
 from clinic.models import Client, Therapist
 from treatments.models import TreatmentOption
 
@@ -40,6 +41,7 @@ def _ensure_hours(therapist: Therapist) -> None:
         for start, end in (SATURDAY_HOURS if weekday == 6 else WEEKDAY_HOURS)
     ]
     WorkingHours.objects.bulk_create(rows)
+    generations.bump(generations.DIARY)  # bulk_create sends no post_save
 
 
 def seed_diary(

@@ -18,15 +18,15 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from bookings import rules
 from bookings.calendar_links import event_title
-from bookings.models import Appointment, BookingPolicy, EmailDelivery
+from bookings.models import Appointment, EmailDelivery
 from bookings.selectors.plans import due_for_appointment
 from bookings.services.mail import email_queue
 from clinic.models import Client
@@ -95,8 +95,7 @@ def build_client_email(kind: str, appointment: Appointment, *, manage_url: str |
     `bookings.services.submissions`)."""
     if kind not in KINDS:
         raise ValueError(UNKNOWN_KIND.format(kind=kind))
-    online = getattr(appointment, "online_booking", None)
-    policy_text = online.policy_text if online else BookingPolicy.current().cancellation_policy_text
+    policy_text = rules.accepted_policy_text(appointment)
     context = {
         "kind": kind,
         "appointment": appointment,
@@ -151,12 +150,14 @@ def _appointment_email(
     return email_queue(message=message, key=key, kind=kind, appointment_id=appointment.pk)
 
 
-def manage_url_for(appointment: Appointment) -> str | None:
-    """The client's private manage link when the appointment was booked online."""
-    try:
-        return appointment.online_booking.manage_url
-    except ObjectDoesNotExist:
-        return None
+def manage_url_for(appointment: Appointment) -> str:
+    """Where the client moves or cancels the appointment themselves: the private manage
+    link of an online booking, else their bookings in the portal (which first emails them
+    a sign-in link). Either way `bookings.rules` decides what they may still change."""
+    booking = getattr(appointment, "online_booking", None)  # None: booked by staff
+    if booking is not None:
+        return booking.manage_url
+    return settings.SITE_URL + reverse("bookings:portal_home")
 
 
 def email_booked(

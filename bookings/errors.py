@@ -2,8 +2,8 @@
 
 Services raise `ValidationError(MESSAGE, code="code")` (or `refused(code)`, which looks the
 message up). Entry points never look at the message text: the API asks `http_status()`
-for the status of a refusal and `field_for()` for the request field it is about; pages ask
-`field_for()` (via `form_errors()`) which form field shows it. Rewording a message changes
+for the status of a refusal and `field_for()` for the request field it is about; a form asks
+`form_errors()` which of its fields shows it. Rewording a message changes
 neither. Add a new code to `ROUTES` next to its message constant.
 """
 
@@ -100,6 +100,55 @@ ROUTES: dict[str, Route] = {
     "sensitive_consent_required": Route(400, "consents.sensitive_areas"),
     "sensitive_region_unknown": Route(400, "consents.sensitive_areas"),
     "policy_required": Route(400, "policy_accepted"),
+    "idempotency_key_reused": Route(422),
+    # Who may act (bookings.selectors.visibility, notes, care): not allowed, whatever the time.
+    "not_your_appointment": Route(403),
+    "no_reassigning": Route(403, "therapist"),
+    "not_staff": Route(403),
+    "not_yours": Route(403),
+    "not_allowed": Route(403),
+    "glass_not_allowed": Route(403),
+    # The session gate (bookings.selectors.screening): the session may not start yet.
+    "needs_consent": Route(409, "status"),
+    "red_flags_unanswered": Route(409, "status"),
+    # Charting (bookings.services.notes): the note's state or content forbids it.
+    "signed": Route(409),
+    "draft": Route(409),
+    "checklist_missing": Route(400),
+    "referral_required": Route(400),
+    "modification_required": Route(400),
+    "reason_required": Route(400, "reason"),
+    # Links sent to clients, and their answers.
+    "link_invalid": Route(404),
+    "confirm_link_invalid": Route(404),
+    "already_confirmed": Route(409),
+    "already_answered": Route(409),
+    "not_due": Route(409),
+    # Schedule changes that strand booked appointments: staff must decide for each.
+    "decision_needed": Route(409),
+    # Treatment plans (bookings.services.plans).
+    "plan_conflicts": Route(409),
+    "plan_sessions": Route(400, "sessions"),
+    "plan_interval": Route(400, "interval_days"),
+    "plan_measures": Route(400, "measures"),
+    "plan_therapist": Route(400, "therapist"),
+    "plan_empty": Route(409),
+    "plan_partial": Route(409),
+    "plan_collect_at": Route(400, "collect_at"),
+    "not_in_plan": Route(409),
+    "not_a_plan_measure": Route(400, "instrument"),
+    # Charting's other refusals.
+    "not_author": Route(403),
+    "not_held": Route(409),
+    "exists": Route(409),
+    "bad_answer": Route(400),
+    "append_only": Route(409),
+    "no_email": Route(409),
+    "nothing": Route(400),
+    # Operations: the mail queue and reminder settings.
+    "not_failed": Route(409),
+    "window": Route(400, "window"),
+    "invalid": Route(400),
 }
 UNKNOWN = Route(400)
 
@@ -165,7 +214,9 @@ def field_errors(exc: ValidationError) -> list[tuple[str | None, str]]:
     return [(field_for(e, key), message) for key, e in _leaves(exc) for message in e.messages]
 
 
-def form_errors(exc: ValidationError, fields: set[str] | frozenset[str] | dict) -> dict[str | None, list[str]]:
+def form_errors(
+    exc: ValidationError, fields: set[str] | frozenset[str] | dict
+) -> dict[str | None, list[str]]:
     """The errors for a form with `fields`: errors about a field the form does not have
     become non-field errors (key None), for `form.add_error`."""
     out: dict[str | None, list[str]] = {}

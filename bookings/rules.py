@@ -116,6 +116,13 @@ def inside_window(appointment: Appointment, *, now: datetime) -> bool:
     return appointment.starts_at - now < appointment.cancellation_window
 
 
+def accepted_policy_text(appointment: Appointment) -> str:
+    """The cancellation policy in words for this appointment: as the client accepted it
+    when they booked online, else the clinic's policy (staff booked it)."""
+    booking = getattr(appointment, "online_booking", None)  # None: booked by staff
+    return booking.policy_text if booking else BookingPolicy.current().cancellation_policy_text
+
+
 def cancellation_is_late(appointment: Appointment, *, now: datetime) -> bool:
     """Whether a client's cancellation now is late: inside the accepted window, or after a
     change the client made inside it (the policy asks notice to cancel *or move*, so a
@@ -176,6 +183,16 @@ def local_span(day: date, start: time, end: time, zone: ZoneInfo | None = None) 
 
 
 # -- "no preference" ------------------------------------------------------------------------
+
+
+def therapist_kept_on_move(appointment: Appointment) -> Therapist | None:
+    """The therapist a client's own move keeps: the one they chose online, or the one staff
+    booked them with; None when they booked online with no preference (then any free
+    therapist will do)."""
+    booking = getattr(appointment, "online_booking", None)  # None: booked by staff
+    if booking is not None and not booking.therapist_chosen:
+        return None
+    return appointment.therapist
 
 
 def pick_therapist(diary: Diary, starts_at: datetime, *, room_id: int | None = None,

@@ -27,14 +27,16 @@ urlpatterns = [
     path("manage/<str:token>/cancel/", manage.cancel, name="manage_cancel"),
     path("manage/<str:token>/move/", manage.move, name="manage_move"),
     path("manage/<str:token>/calendar.ics", manage.calendar_file, name="manage_calendar"),
-    # Client portal: one-time emailed sign-in links.
     path("therapists/", profiles.therapist_list, name="therapist_list"),
     path("therapists/<int:pk>/", profiles.therapist_detail, name="therapist_detail"),
     path("therapists/<int:pk>/photo.jpg", profiles.therapist_photo, name="therapist_photo"),
+    # Client portal: one-time emailed sign-in links; move and cancel any own appointment.
     path("portal/", portal_views.portal_start, name="portal"),
     path("portal/sent/", portal_views.portal_sent, name="portal_sent"),
     path("portal/sign-in/<str:token>/", portal_views.portal_sign_in, name="portal_sign_in"),
     path("portal/bookings/", portal_views.portal_home, name="portal_home"),
+    path("portal/bookings/<uuid:public_id>/move/", portal_views.portal_move, name="portal_move"),
+    path("portal/bookings/<uuid:public_id>/cancel/", portal_views.portal_cancel, name="portal_cancel"),
     path("portal/sign-out/", portal_views.portal_sign_out, name="portal_sign_out"),
     path("portal/my-records/", privacy_views.portal_export, name="portal_export"),
     path(

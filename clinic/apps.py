@@ -22,3 +22,11 @@ class ClinicConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_grant_roles, sender=self, dispatch_uid="clinic_roles")
+        from clinic import generations
+
+        # Not a workflow: what is cached under these names shows these rows, so every write
+        # to them (from whatever path) must start a new generation. Therapists are on the
+        # public treatment list and in the diary; client names are on the schedule.
+        generations.watch(self, ("Therapist",), generations.DIARY, generations.CATALOGUE)
+        generations.watch(self, ("Room",), generations.DIARY)
+        generations.watch(self, ("Client",), generations.CLIENTS)

@@ -59,8 +59,10 @@ class Therapist(models.Model):
 
 class Client(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    first_name = models.CharField(max_length=80)
-    last_name = models.CharField(max_length=80, blank=True)
+    # Wide enough for any online name (at most 160 characters) split at its first space:
+    # the split never cuts what was typed.
+    first_name = models.CharField(max_length=160)
+    last_name = models.CharField(max_length=160, blank=True)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
@@ -119,6 +121,21 @@ class Room(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="%(app_label)s_%(class)s_name_set"),
         ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Generation(models.Model):
+    """A change marker for what is cached from the database: one row per name, given a new
+    random token after every committed write that changes what the name covers (see
+    `clinic.generations`). Never edited by hand."""
+
+    name = models.CharField(primary_key=True, max_length=40)
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        default_permissions = ()  # machinery: no role reads or edits it
 
     def __str__(self) -> str:
         return self.name

@@ -1,12 +1,13 @@
 """Whole-page caching for public pages that show only the catalogue.
 
 Such a page changes when its data is edited or the code is deployed, and at no other time.
-Its HTML is kept in the shared cache (Redis in production, so every worker sees an edit)
-with the generation it was rendered in; `invalidate()` starts a new generation once the
-edit commits, so a page rendered from the old data is never served again. Whoever edits
-(admin, service, shell, data migration) saves through the ORM, and the receivers in
-treatments/apps.py call `invalidate()` for every save and delete of what these pages show.
-The deploy is part of the key (templates and static files), so a new release renders anew.
+Its HTML is kept in the cache with the catalogue's generation token it was rendered under
+(`clinic.generations`: the token lives in the database, so an edit made through any
+worker or process ends every worker's copy, whatever cache backend each one has). Whoever
+edits (admin, service, shell, data migration) saves through the ORM, and the receivers in
+clinic/apps.py and treatments/apps.py give the catalogue a new token once the edit
+commits, so a page rendered from the old data is never served again. The deploy is part
+of the key (templates and static files), so a new release renders anew.
 
 A request carrying flash messages is rendered as usual, so no message is lost or cached.
 
@@ -19,7 +20,6 @@ visitor; the security headers are still added around it on every request.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable
 from functools import cache, wraps
 from pathlib import Path
@@ -28,10 +28,10 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache as shared_cache
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
-GENERATION_KEY = "public-pages:generation"
+from clinic import generations
+
 # A safety net for writes that bypass the ORM's signals (QuerySet.update, raw SQL).
 TIMEOUT = 60 * 60
 
@@ -41,7 +41,10 @@ def _deploy() -> str:
     """A fingerprint of the templates and static files this process renders with."""
     digest = hashlib.sha256(getattr(staticfiles_storage, "manifest_hash", "").encode())
     dirs = [Path(d) for t in settings.TEMPLATES for d in t.get("DIRS", ())]
-    dirs += [Path(__file__).resolve().parent.parent / app / "templates" for app in ("clinic", "treatments", "bookings")]
+    dirs += [
+        Path(__file__).resolve().parent.parent / app / "templates"
+        for app in ("clinic", "treatments", "bookings")
+    ]
     for directory in dirs:
         for path in sorted(directory.rglob("*.html")) if directory.is_dir() else ():
             stat = path.stat()
@@ -49,36 +52,28 @@ def _deploy() -> str:
     return digest.hexdigest()[:16]
 
 
-def invalidate() -> None:
-    """Start a new generation once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: shared_cache.set(GENERATION_KEY, uuid.uuid4().hex, None))
-
-
 def cached_public_page(view: Callable[[HttpRequest], HttpResponse]):
-    """Serve the view's 200 responses from the cache until the next `invalidate()`."""
+    """Serve the view's 200 responses from the cache until the catalogue's token changes."""
     key = f"public-page:{view.__module__}.{view.__qualname__}"
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method not in ("GET", "HEAD") or len(get_messages(request)):
             return view(request, *args, **kwargs)
+        token = generations.tokens(generations.CATALOGUE)
+        if token is None:  # this request changed the catalogue and has not committed
+            return view(request, *args, **kwargs)
         page_key = f"{key}:{_deploy()}"
-        found = shared_cache.get_many([GENERATION_KEY, page_key])
-        generation = found.get(GENERATION_KEY)
-        if generation is None:
-            generation = uuid.uuid4().hex
-            shared_cache.add(GENERATION_KEY, generation, None)
-            generation = shared_cache.get(GENERATION_KEY, generation)
-        page = found.get(page_key)
-        if page is not None and page[0] == generation:
+        page = shared_cache.get(page_key)
+        if page is not None and page[0] == token:
             response = HttpResponse(page[2], content_type=page[1])
         else:
             response = view(request, *args, **kwargs)
             if response.status_code == 200 and not response.cookies and not response.streaming:
                 shared_cache.set(
-                    page_key, (generation, response["Content-Type"], response.content), TIMEOUT
+                    page_key, (token, response["Content-Type"], response.content), TIMEOUT
                 )
-        response.public_page_generation = generation
+        response.public_page_generation = token
         return response
 
     return wrapper
@@ -94,18 +89,24 @@ class PublicPageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method not in ("GET", "HEAD") or request.COOKIES or request.META.get("QUERY_STRING"):
+        if (
+            request.method not in ("GET", "HEAD")
+            or request.COOKIES
+            or request.META.get("QUERY_STRING")
+        ):
             return self.get_response(request)
-        key = f"public-response:{_deploy()}:{request.path}"
-        found = shared_cache.get_many([GENERATION_KEY, key])
-        stored = found.get(key)
-        if stored is not None and stored[0] == found.get(GENERATION_KEY):
+        # Hashed: the raw path may hold characters a cache key must not (a NUL byte).
+        path = hashlib.sha256(request.path.encode("utf-8", "surrogateescape")).hexdigest()
+        key = f"public-response:{_deploy()}:{path}"
+        stored = shared_cache.get(key)
+        # The catalogue's token is read only for a path that has a stored page.
+        if stored is not None and stored[0] == generations.tokens(generations.CATALOGUE):
             response = HttpResponse(stored[2])
             for header, value in stored[1]:
                 response[header] = value
             return response
         response = self.get_response(request)
-        generation = getattr(response, "public_page_generation", None)
-        if generation and response.status_code == 200 and not response.cookies:
-            shared_cache.set(key, (generation, list(response.items()), response.content), TIMEOUT)
+        token = getattr(response, "public_page_generation", None)
+        if token and response.status_code == 200 and not response.cookies:
+            shared_cache.set(key, (token, list(response.items()), response.content), TIMEOUT)
         return response

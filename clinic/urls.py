@@ -4,6 +4,8 @@ from django.urls import include, path
 from bookings.views.api import api
 from clinic import mfa
 
+handler500 = "clinic.error_pages.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/two-factor/", mfa.verify, name="mfa_verify"),

@@ -106,3 +106,16 @@ def purge_clinical_records_for_flush() -> None:
             "bookings_accesslog",
         ):
             cursor.execute(f"DELETE FROM {table}")
+
+
+# Clinical text that must never reach logs, emails, URLs or `__str__`.
+SENTINEL = "ZEBRA-SENTINEL-7731"
+
+
+def answer(client, by, **answers):
+    """Record health answers for `client` (keyword names with "_" for "-": rf_bladder="yes")."""
+    intake = treatment_services.intake_get_or_create(client=client, by=by)
+    treatment_services.answers_record(
+        intake=intake, answers={k.replace("_", "-"): v for k, v in answers.items()}, by=by
+    )
+    return intake

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import m2m_changed, post_migrate
 
 
 def _grant_roles(sender, using="default", **kwargs) -> None:
@@ -9,24 +9,23 @@ def _grant_roles(sender, using="default", **kwargs) -> None:
     grant(sender.label, ROLE_PERMISSIONS, using=using)
 
 
-def _catalogue_changed(sender, **kwargs) -> None:
-    # Not a workflow: the cached public pages show these rows, so any write to them (from
-    # whatever path) must end their cached copies.
-    from clinic.pagecache import invalidate
-
-    invalidate()
-
-
 class TreatmentsConfig(AppConfig):
     name = "treatments"
     verbose_name = "Treatments and clinical rules"
 
     def ready(self) -> None:
         post_migrate.connect(_grant_roles, sender=self, dispatch_uid="treatments_roles")
-        for model in ("TreatmentType", "TreatmentOption"):
-            for signal in (post_save, post_delete):
-                signal.connect(
-                    _catalogue_changed,
-                    sender=self.get_model(model),
-                    dispatch_uid=f"treatments_public_pages_{model}_{signal is post_save}",
-                )
+        from clinic import generations
+
+        # Not a workflow: the cached public pages and free times show these rows (what can
+        # be booked, and who offers it), so any write to them, from whatever path, must
+        # start a new generation.
+        generations.watch(
+            self, ("TreatmentType", "TreatmentOption"), generations.CATALOGUE, generations.DIARY
+        )
+        m2m_changed.connect(
+            generations.receiver(generations.CATALOGUE, generations.DIARY),
+            sender=self.get_model("TreatmentType").therapists.through,
+            weak=False,
+            dispatch_uid="treatments_generation_therapists",
+        )

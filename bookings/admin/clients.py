@@ -17,7 +17,7 @@ from django.utils import timezone
 from bookings.admin.access import AccessLogged
 from bookings.models import Appointment
 from bookings.models.notes import AccessAction
-from bookings.selectors.notes import progress_for_client
+from bookings.selectors.notes import RECENT_VISITS, progress_for_client
 from bookings.selectors.plans import charts, client_series
 from bookings.selectors.visibility import (
     can_read_client_record,
@@ -139,7 +139,9 @@ class ClientAdmin(BaseClientAdmin):
             context.update(
                 clinical=True,
                 intake=intake,
-                progress=progress_for_client(client),
+                progress=progress_for_client(
+                    client, last=None if request.GET.get("visits") == "all" else RECENT_VISITS
+                ),
                 outcome_charts=charts(client_series(client), prefix="client"),
             )
             access_record(

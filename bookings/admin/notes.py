@@ -21,6 +21,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from bookings.admin.access import AccessLogged
+from bookings.admin.lists import QuickRows
 from bookings.models import (
     INACTIVE_STATUSES,
     AccessLog,
@@ -152,7 +153,7 @@ class AddendumInline(admin.StackedInline):
 
 
 @admin.register(SessionNote)
-class SessionNoteAdmin(AccessLogged, admin.ModelAdmin):
+class SessionNoteAdmin(AccessLogged, QuickRows, admin.ModelAdmin):
     form = SessionNoteForm
     list_display = ["when", "client", "therapist", "treatment", "status", "treated", "signed_at"]
     list_filter = ["status", "treated", "therapist"]
@@ -460,7 +461,7 @@ class _Echo:
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(QuickRows, admin.ModelAdmin):
     """Read-only for managers, per client or per staff member, exportable as CSV; nobody
     adds, changes or deletes a row."""
 

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from bookings import errors
 from bookings.admin.access import AccessLogged
 from bookings.models import (
     ATTENDED_STATUSES,
@@ -123,7 +124,8 @@ class TreatmentPlanAdmin(AccessLogged, admin.ModelAdmin):
                 conflicts = [o for o in exc.schedule if o.refusal]
                 form.add_error(None, exc)
             except ValidationError as exc:
-                form.add_error(None, exc)
+                for field, problems in errors.form_errors(exc, form.fields).items():
+                    form.add_error(field, problems)
             else:
                 messages.success(request, f"Booked {plan.sessions} sessions.")
                 return HttpResponseRedirect(reverse("admin:bookings_treatmentplan_change", args=[plan.pk]))

@@ -119,8 +119,8 @@ class Appointment(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = AppointmentQuerySet.as_manager()
-    # Not a column: the client's portal sets it on the rows it lists (None: not changeable).
-    manage_url: str | None
+    # Not a column: the client's portal sets it on the rows it lists.
+    client_may_change: bool
 
     class Meta:
         ordering = ["starts_at", "therapist"]

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import CharField, F, IntegerField, Q, Value
 from django.db.models.functions import Cast
@@ -33,6 +34,7 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
+from clinic import generations
 from clinic.models import Room, Therapist
 from treatments.models import TreatmentOption
 
@@ -111,6 +113,7 @@ class Intervals:
 
 
 EMPTY = Intervals(())
+UNBOUNDED = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
 
 
 class Diary:
@@ -123,7 +126,7 @@ class Diary:
     def __init__(
         self,
         *,
-        now: datetime,
+        now: datetime | None,
         policy: BookingPolicy,
         duration: timedelta,
         buffer: timedelta,
@@ -142,8 +145,9 @@ class Diary:
         self.duration = duration
         self.buffer = buffer
         self.step = timedelta(minutes=policy.slot_step_minutes)
-        self.earliest = now + policy.min_notice
-        self.latest = now + policy.max_advance
+        # Without `now`, every time of the window (see `free_times`).
+        self.earliest = now + policy.min_notice if now is not None else UNBOUNDED[0]
+        self.latest = now + policy.max_advance if now is not None else UNBOUNDED[1]
         self.therapists = therapists
         self.hours = hours
         self.time_off = time_off
@@ -166,7 +170,7 @@ class Diary:
         start_date: date,
         days: int,
         therapist_id: int | None = None,
-        now: datetime,
+        now: datetime | None,
         exclude_appointment_id: int | None = None,
         policy: BookingPolicy | None = None,
     ) -> Diary:
@@ -455,3 +459,145 @@ def slots_available(
     if opened is None:
         return []
     return diary_slots(*opened)
+
+
+# -- cached free times -------------------------------------------------------------------
+#
+# Free times are computed once per diary generation (`clinic.generations.DIARY`: every
+# committed change to appointments, hours, time off, closures, rooms, therapists, what they
+# offer, the catalogue or the booking policy starts a new one) and kept in the cache.
+#
+# "Now" is not part of what is cached. A value holds every free time of whole local days,
+# as if there were no minimum notice and no booking horizon, for the days from the first
+# asked for (but not before today) to the last asked for (but not after today plus the
+# policy's horizon in days plus two: past any horizon a moment of today can reach); today's
+# local date is part of the key. Each request then keeps the times from now plus the notice
+# to now plus the horizon, so a cached value never offers a time that has become too soon,
+# and never lacks one the horizon has moved onto. Filtering afterwards gives exactly what
+# `slots_available` gives: a grid time on a day is free or not whatever the time now, and
+# the notice and horizon only cut the list by start.
+
+
+@dataclass(frozen=True, slots=True)
+class FreeTimes:
+    """Free times over whole local days, whatever the time now (see above); compact, as it
+    is pickled into and out of the cache on every request."""
+
+    stamps: tuple[float, ...]  # start instants (POSIX seconds), ascending
+    therapist_ids: tuple[int, ...]
+    names: dict[int, str]
+    duration: float  # seconds
+    min_notice: timedelta
+    max_advance: timedelta
+
+    def bounds(self, now: datetime) -> tuple[int, int]:
+        """The index range of the times bookable at `now`."""
+        low = bisect.bisect_left(self.stamps, (now + self.min_notice).timestamp())
+        high = bisect.bisect_right(self.stamps, (now + self.max_advance).timestamp())
+        return low, high
+
+    def slots(self, now: datetime | None) -> list[Slot]:
+        """The slots bookable at `now` (every one without it)."""
+        zone = clinic_zone()
+        low, high = self.bounds(now) if now is not None else (0, len(self.stamps))
+        fromstamp = datetime.fromtimestamp
+        return [
+            Slot(fromstamp(at, zone), fromstamp(at + self.duration, zone), tid, self.names[tid])
+            for at, tid in zip(self.stamps[low:high], self.therapist_ids[low:high], strict=True)
+        ]
+
+
+NO_FREE_TIMES = FreeTimes((), (), {}, 0.0, timedelta(0), timedelta(0))
+
+
+def free_times(
+    option: TreatmentOption,
+    start_date: date,
+    days: int,
+    therapist: Therapist | int | None = None,
+    *,
+    today: date,
+    one_per_time: bool = False,
+    policy: BookingPolicy | None = None,
+) -> FreeTimes:
+    """Every free time of `option` on the local days from `start_date` for `days` days,
+    clamped to today and today's reach of the horizon (see above), whatever the time now.
+    Not cached: `cached_free_times` keeps it."""
+    policy = policy or BookingPolicy.current()
+    treatment_type = option.treatment_type
+    first_day = max(start_date, today)
+    reach = policy.max_advance.days + 2
+    last_day = today + timedelta(days=reach) if reach < (date.max - today).days else date.max
+    if start_date <= last_day - timedelta(days=days):  # no overflow near date.max
+        last_day = start_date + timedelta(days=days - 1)
+    if days < 1 or first_day > last_day or not option.active or not treatment_type.active:
+        return NO_FREE_TIMES
+    diary = Diary.load(
+        treatment_type_id=treatment_type.pk,
+        duration=timedelta(minutes=option.duration_minutes),
+        buffer=timedelta(minutes=treatment_type.buffer_minutes),
+        start_date=first_day,
+        days=(last_day - first_day).days + 1,
+        therapist_id=therapist.pk if isinstance(therapist, Therapist) else therapist,
+        now=None,
+        policy=policy,
+    )
+    found = diary_slots(diary, first_day, last_day, one_per_time=one_per_time)
+    return FreeTimes(
+        stamps=tuple(slot.start.timestamp() for slot in found),
+        therapist_ids=tuple(slot.therapist_id for slot in found),
+        names=dict(diary.therapists),
+        duration=diary.duration.total_seconds(),
+        min_notice=policy.min_notice,
+        max_advance=policy.max_advance,
+    )
+
+
+def cached_free_times(
+    option: TreatmentOption,
+    start_date: date,
+    days: int,
+    therapist: Therapist | int | None = None,
+    *,
+    now: datetime,
+    one_per_time: bool = False,
+) -> FreeTimes:
+    """`free_times`, from the cache while the diary's generation lasts (one query for the
+    generation; the diary's own on a miss). Call `.slots(now)` for what is bookable now."""
+    therapist_id = therapist.pk if isinstance(therapist, Therapist) else therapist
+    today = now.astimezone(clinic_zone()).date()
+    parts = (
+        "free-times",
+        settings.TIME_ZONE,
+        option.pk,
+        option.duration_minutes,
+        option.treatment_type_id,
+        therapist_id,
+        start_date,
+        days,
+        today,
+        one_per_time,
+    )
+    return generations.cached(
+        generations.tokens(generations.DIARY),
+        parts,
+        lambda: free_times(
+            option, start_date, days, therapist_id, today=today, one_per_time=one_per_time
+        ),
+    )
+
+
+def bookable_slots(
+    option: TreatmentOption,
+    start_date: date,
+    days: int,
+    therapist: Therapist | int | None = None,
+    now: datetime | None = None,
+    *,
+    one_per_time: bool = False,
+) -> list[Slot]:
+    """`slots_available` (with `one_per_time` as `diary_slots` has it), from the cache."""
+    now = now or timezone.now()
+    return cached_free_times(
+        option, start_date, days, therapist, now=now, one_per_time=one_per_time
+    ).slots(now)

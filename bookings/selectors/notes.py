@@ -144,17 +144,28 @@ class Visit:
         return self.change is not None and abs(self.change) >= MEANINGFUL_PAIN_CHANGE
 
 
+# The client page charts and lists the most recent visits; "all visits" shows every one.
+RECENT_VISITS = 24
+
+
 @dataclass(frozen=True)
 class Progress:
-    visits: tuple[Visit, ...]
+    visits: tuple[Visit, ...]  # the visits shown, oldest first
+    total: int  # every visit with a session note
     svg: str
 
+    @property
+    def partial(self) -> bool:
+        return len(self.visits) < self.total
 
-def progress_for_client(client: Client) -> Progress:
-    """Pain before and after per visit, oldest first, with the sites treated (2 queries)."""
-    notes = (
-        SessionNote.objects.filter(client=client)
-        .select_related("appointment")
+
+def progress_for_client(client: Client, *, last: int | None = RECENT_VISITS) -> Progress:
+    """Pain before and after for the `last` visits (every visit if None), oldest first, with
+    the sites treated (3 queries, however many visits the client has had)."""
+    notes = SessionNote.objects.filter(client=client)
+    total = notes.count()
+    shown = (
+        notes.select_related("appointment")
         # Five columns, not whole notes: a regular client's visits are hundreds of SOAP notes.
         .only("pk", "pain_before", "pain_after", "appointment__starts_at")
         .prefetch_related(
@@ -164,8 +175,10 @@ def progress_for_client(client: Client) -> Progress:
                 to_attr="treated_entries",
             )
         )
-        .order_by("appointment__starts_at")
+        .order_by("-appointment__starts_at")
     )
+    if last is not None:
+        shown = shown[:last]
     visits = tuple(
         Visit(
             note_id=n.pk,
@@ -176,9 +189,9 @@ def progress_for_client(client: Client) -> Progress:
                 f"{e.site.name} ({e.get_side_display().lower()})" for e in n.treated_entries
             ),
         )
-        for n in notes
+        for n in reversed(list(shown))
     )
-    return Progress(visits=visits, svg=pain_chart_svg(visits))
+    return Progress(visits=visits, total=total, svg=pain_chart_svg(visits))
 
 
 def pain_chart_svg(visits: tuple[Visit, ...]) -> str:

@@ -17,10 +17,8 @@ from bookings.models import Appointment, BookingPolicy, OnlineBooking
 from bookings.selectors.availability import (
     Diary,
     Slot,
+    bookable_slots,
     clinic_zone,
-    diary_slots,
-    first_day_with_space,
-    open_diary,
     slots_available,
 )
 from clinic.models import Client, Therapist
@@ -126,38 +124,37 @@ def slot_week(
     """Free times over the window grouped by local date (days without space left out; with
     no therapist chosen, one slot per time, the first therapist by name as `unique_starts`),
     and the first later date with space (as `next_day_with_space` after the window). One
-    diary serves both, and the search past the window stops at the first free time."""
+    list of free times (cached per diary generation) serves both, and the search past the
+    window stops at the first free time."""
     now = now or timezone.now()
     last_day = start_date + timedelta(days=days - 1)
-    opened = open_diary(option, start_date, days + SEARCH_DAYS, therapist, now)
-    if opened is None:
-        return [], next_day_with_space(option=option, therapist=therapist, after=last_day, now=now)
-    diary, first_day, loaded_to = opened
-    shown = _by_day(diary_slots(diary, first_day, min(last_day, loaded_to), one_per_time=therapist is None))
-    after = max(first_day, last_day + timedelta(days=1))
-    next_day = first_day_with_space(diary, after, loaded_to) if after <= loaded_to else None
-    if next_day is None and loaded_to >= after:
-        next_day = next_day_with_space(option=option, therapist=therapist, after=loaded_to, now=now)
-    elif next_day is None:
-        next_day = next_day_with_space(option=option, therapist=therapist, after=last_day, now=now)
-    return shown, next_day
+    found = bookable_slots(
+        option, start_date, days + SEARCH_DAYS, therapist, now, one_per_time=therapist is None
+    )
+    shown = _by_day([s for s in found if s.start.date() <= last_day])
+    later = next((s.start.date() for s in found if s.start.date() > last_day), None)
+    if later is None:
+        searched_to = last_day + timedelta(days=SEARCH_DAYS)
+        later = next_day_with_space(option=option, therapist=therapist, after=searched_to, now=now)
+    return shown, later
 
 
-def first_free_slot(*, option: TreatmentOption, therapist: Therapist | None, now: datetime | None = None) -> Slot | None:
+def first_free_slot(
+    *, option: TreatmentOption, therapist: Therapist | None, now: datetime | None = None
+) -> Slot | None:
     """The earliest free time up to the booking horizon, as `slot_week` lists it (with no
-    therapist chosen, the first therapist by name free then). One diary for the next
-    `SEARCH_DAYS`; a second only when those are full."""
+    therapist chosen, the first therapist by name free then). The next `SEARCH_DAYS` first;
+    further only when those are full."""
     now = now or timezone.now()
     today = now.astimezone(clinic_zone()).date()
-    opened = open_diary(option, today, SEARCH_DAYS, therapist, now)
-    day = first_day_with_space(*opened) if opened else None
-    if day is None:
-        last_searched = today + timedelta(days=SEARCH_DAYS - 1)
-        day = next_day_with_space(option=option, therapist=therapist, after=last_searched, now=now)
-        opened = open_diary(option, day, 1, therapist, now) if day else None
-    if opened is None or day is None:
-        return None
-    return diary_slots(opened[0], day, day, one_per_time=True)[0]
+    found = bookable_slots(option, today, SEARCH_DAYS, therapist, now, one_per_time=True)
+    if found:
+        return found[0]
+    day = next_day_with_space(
+        option=option, therapist=therapist, after=today + timedelta(days=SEARCH_DAYS - 1), now=now
+    )
+    found = bookable_slots(option, day, 1, therapist, now, one_per_time=True) if day else []
+    return found[0] if found else None
 
 
 def next_day_with_space(
@@ -172,7 +169,7 @@ def next_day_with_space(
     horizon = (now + BookingPolicy.current().max_advance).astimezone(clinic_zone()).date()
     day = after + timedelta(days=1)
     while day <= horizon:
-        slots = slots_available(option, day, SEARCH_DAYS, therapist=therapist, now=now)
+        slots = bookable_slots(option, day, SEARCH_DAYS, therapist, now, one_per_time=True)
         if slots:
             return slots[0].start.date()
         day += timedelta(days=SEARCH_DAYS)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -28,24 +29,32 @@ def portal_appointments(*, client: Client, now: datetime | None = None) -> Porta
     cancelled (latest first). A cancelled appointment is only ever in `cancelled`, so it is
     never shown as one to come.
 
-    Upcoming online bookings that can still change carry `manage_url`, their private
-    manage link; every other appointment has `manage_url = None`.
+    Each carries `client_may_change`: whether the client may still move or cancel it
+    themselves (`rules.client_may_change`), however it was booked.
     """
     now = now or timezone.now()
     rows = list(
         Appointment.objects.filter(client=client)
-        .select_related("treatment_type", "therapist", "online_booking")
+        .select_related("treatment_type", "therapist")
         .order_by("starts_at")
     )
     for appointment in rows:
-        booking = getattr(appointment, "online_booking", None)  # None: booked by staff
-        changeable = rules.client_may_change(appointment, now=now)
-        appointment.manage_url = booking.manage_url if booking and changeable else None
+        appointment.client_may_change = rules.client_may_change(appointment, now=now)
     kept = [a for a in rows if a.status != AppointmentStatus.CANCELLED]
     upcoming = [a for a in kept if a.ends_at > now]
     past = [a for a in reversed(kept) if a.ends_at <= now]
     cancelled = [a for a in reversed(rows) if a.status == AppointmentStatus.CANCELLED]
     return PortalAppointments(upcoming=upcoming, past=past, cancelled=cancelled)
+
+
+def client_appointment(*, client: Client, public_id: UUID) -> Appointment | None:
+    """One of the client's own appointments, with what the move and cancel pages show;
+    None for anyone else's (the caller answers as for an unknown one)."""
+    return (
+        Appointment.objects.filter(client=client, public_id=public_id)
+        .select_related("treatment_type", "therapist", "option__treatment_type", "client")
+        .first()
+    )
 
 
 def portal_home_care(*, client: Client) -> QuerySet[HomeCareAssignment]:

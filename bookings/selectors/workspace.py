@@ -106,6 +106,8 @@ class Schedule:
     columns: list[Column]
     start_minute: int
     end_minute: int
+    # How far ahead of now the "Book" targets reach (the staff booking window).
+    book_horizon: timedelta = timedelta(0)
 
     @property
     def hour_marks(self) -> list[tuple[int, str]]:
@@ -135,7 +137,7 @@ class _SeenBefore(TypedDict):
 
 
 def _schedule(
-    therapists: list[tuple[int, str, str]], days: list[date], *, now: datetime, diary: Diary | None
+    therapists: list[tuple[int, str, str]], days: list[date], *, now: datetime | None, diary: Diary | None
 ) -> Schedule:
     """Columns for each (day, therapist) pair in four queries after the therapist list."""
     zone = clinic_zone()
@@ -230,12 +232,20 @@ def _schedule(
                     for start in diary.free_starts(tid, day)
                 ]
             columns.append(column)
-    return Schedule(days=days, columns=columns, start_minute=start_minute, end_minute=end_minute)
+    return Schedule(
+        days=days,
+        columns=columns,
+        start_minute=start_minute,
+        end_minute=end_minute,
+        book_horizon=diary.policy.max_advance if diary is not None else timedelta(0),
+    )
 
 
-def _diary(option: TreatmentOption | None, days: list[date], *, now: datetime) -> Diary | None:
+def _diary(option: TreatmentOption | None, days: list[date], *, now: datetime | None) -> Diary | None:
     """The free time the schedule's "Book" targets come from: `Diary`, the booking
-    service's own rules, for `option` within the staff windows, so every target books."""
+    service's own rules, for `option` within the staff windows, so every target books.
+    Without `now`, every free time of the days, past ones too (for a cached schedule that
+    leaves out what is past when it is shown)."""
     if option is None:
         return None
     return Diary.load(
@@ -249,9 +259,10 @@ def _diary(option: TreatmentOption | None, days: list[date], *, now: datetime) -
     )
 
 
-def schedule_for_day(day: date, *, now: datetime, option: TreatmentOption | None = None) -> Schedule:
+def schedule_for_day(day: date, *, now: datetime | None, option: TreatmentOption | None = None) -> Schedule:
     """One column per active therapist on a local date (five queries, and the `Diary`'s
-    when an option is chosen: its free starts become the columns' "Book" targets)."""
+    when an option is chosen: its free starts become the columns' "Book" targets; without
+    `now`, the past ones too)."""
     therapists = list(
         Therapist.objects.filter(active=True)
         .order_by("display_name", "pk")

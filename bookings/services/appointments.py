@@ -26,6 +26,8 @@ from bookings.models import Appointment, AppointmentStatus, BookingPolicy
 from bookings.selectors.availability import Diary, clinic_zone
 from bookings.selectors.screening import SessionScreening, screening_for, session_screening
 from bookings.selectors.visibility import check_may_change
+from bookings.templatetags.client_time import client_time
+from clinic import generations
 from clinic.models import Client, Room, Therapist
 from clinic.validation import validate_row
 from treatments.models import TreatmentOption
@@ -48,6 +50,7 @@ def _record_screening(appointment: Appointment, screening: SessionScreening) -> 
     }
     if any(getattr(appointment, name) != value for name, value in flags.items()):
         Appointment.objects.filter(pk=appointment.pk).update(**flags)
+        generations.bump(generations.DIARY)  # the schedule shows the flags
         for name, value in flags.items():
             setattr(appointment, name, value)
 
@@ -138,10 +141,9 @@ def _client_busy(appointment: Appointment) -> ValidationError | None:
     )
     if other is None:
         return None
-    local = other.starts_at.astimezone(clinic_zone())
     return ValidationError(
         errors.CLIENT_BUSY.format(
-            when=f"{local:%a %d %b %Y, %H:%M}", therapist=other.therapist.display_name
+            when=client_time(other.starts_at), therapist=other.therapist.display_name
         ),
         code="client_busy",
     )
@@ -362,6 +364,7 @@ def appointment_cancel(
         )
         if updated != 1:
             raise errors.refused("not_cancellable")
+        generations.bump(generations.DIARY)  # the time is free once this commits
         appointment.refresh_from_db()
         if notify:
             emails.email_cancelled(appointment)
@@ -403,5 +406,6 @@ def appointment_set_status(
         )
         if updated != 1:
             raise errors.refused("stale")
+        generations.bump(generations.DIARY)  # a no-show frees its time; the schedule shows all
         appointment.refresh_from_db()
     return appointment

@@ -125,8 +125,8 @@ class SlotTaken(ValidationError):
 
 
 def _split_name(name: str) -> tuple[str, str]:
-    first, _, last = name.strip().partition(" ")
-    return first[:80], last.strip()[:80]
+    first, _, last = " ".join(name.split()).partition(" ")
+    return first, last
 
 
 def _validate_details(details: ClientDetails, problems: dict[str, list[ValidationError]]) -> None:
@@ -476,31 +476,31 @@ def _for_email(booking: OnlineBooking) -> Appointment:
     ).get(pk=booking.appointment_id)
 
 
-def online_booking_cancel(*, booking: OnlineBooking, now: datetime | None = None) -> OnlineBooking:
-    """The client cancels through the manage link; the service judges late or not against
-    the window the client accepted, and emails the client."""
+def client_cancel(*, appointment: Appointment, now: datetime | None = None) -> Appointment:
+    """The client cancels their appointment themselves (manage link or portal), however it
+    was booked: late or not is judged against the window it was booked under, and the
+    client is emailed."""
     now = now or timezone.now()
-    booking.appointment = appointment_cancel(
-        appointment=booking.appointment, reason=CLIENT_CANCEL_REASON, by_client=True, now=now
+    return appointment_cancel(
+        appointment=appointment, reason=CLIENT_CANCEL_REASON, by_client=True, now=now
     )
-    return booking
 
 
-def online_booking_move(
-    *, booking: OnlineBooking, starts_at: datetime, now: datetime | None = None
-) -> OnlineBooking:
-    """Move the booking to another free time: same treatment and length, the same
-    therapist, or any free therapist when the client had no preference.
+def client_move(
+    *, appointment: Appointment, starts_at: datetime, now: datetime | None = None
+) -> Appointment:
+    """The client moves their appointment themselves (manage link or portal) to another
+    free time: same treatment and length, with the therapist `rules.therapist_kept_on_move`
+    names, or any free therapist when they booked with no preference.
 
     Raises `SlotTaken` with the nearest free times when the new time is not free."""
     now = now or timezone.now()
-    appointment = booking.appointment
     if not isinstance(starts_at, datetime) or timezone.is_naive(starts_at):
         raise ValidationError({"start": [START_NAIVE]})
     if not rules.is_changeable(appointment):
         raise ValidationError({"start": [errors.refused("not_reschedulable")]})
     option = appointment.option
-    fixed = appointment.therapist if booking.therapist_chosen else None
+    fixed = rules.therapist_kept_on_move(appointment)
     therapist = therapist_free_at(
         option=option,
         starts_at=starts_at,
@@ -512,9 +512,8 @@ def online_booking_move(
     if therapist is None:
         raise SlotTaken(nearest_slots(option=option, starts_at=starts_at, therapist=fixed, now=now))
     try:
-        booking.appointment = appointment_reschedule(
+        return appointment_reschedule(
             appointment=appointment, starts_at=starts_at, therapist=therapist, now=now
         )
     except ValidationError as exc:
         raise _start_refusal(exc, option=option, starts_at=starts_at, therapist=fixed, now=now) from exc
-    return booking

@@ -38,6 +38,7 @@ from bookings.fhir import client_bundle
 from bookings.models import ATTENDED_STATUSES, AccessLog, Appointment
 from bookings.models.notes import AccessAction
 from bookings.services.notes import access_record
+from clinic import generations
 from clinic.models import Client
 
 OUR_APPS = ("clinic", "treatments", "bookings")
@@ -330,6 +331,8 @@ def records_remove(*, client: Client, by, reason: str, action: str, dry_run: boo
             # Raw deletes: no Python-level guard stands in the way, and the database's own
             # guards let these rows go only because of the RecordPurge rows above.
             model._default_manager.filter(pk__in=doomed[model])._raw_delete(using=model._default_manager.db)
+        # Raw deletes send no signals; the schedule may show what went.
+        generations.bump(generations.DIARY, generations.CLIENTS)
         for label, count in removal.counts.items():
             AccessLog.objects.create(
                 user=by, action=action, object_type=label, object_id=f"{count} rows", client=client
@@ -397,6 +400,7 @@ def client_erase(*, client: Client, by, today: date | None = None, dry_run: bool
             emergency_contact_name="", emergency_contact_phone="", family_doctor="",
             front_desk_remarks="", user=None,
         )
+        generations.bump(generations.CLIENTS)  # the schedule shows client names
         AccessLog.objects.create(
             user=by, action=AccessAction.ERASE, object_type="clinic.client", object_id="contact details", client=client
         )

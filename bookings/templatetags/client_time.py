@@ -1,4 +1,5 @@
-"""The one way client-facing pages (done page, portal) write an appointment's time."""
+"""The one way anything a client reads writes an appointment's time: the done page, the
+manage pages, the portal, every email and the messages that name another appointment."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from django.utils.formats import date_format
 
 register = template.Library()
 
-# "Tuesday 1 December 2026, 14:00": day spelled out so nobody misreads 1/12 as 12/1, and a
-# 24-hour clock so there is no am/pm to miss.
-CLIENT_TIME_FORMAT = "l j F Y, H:i"
+# "Tuesday 1 December 2026 at 2:00 p.m.": the day spelled out so nobody misreads 1/12 as
+# 12/1, and the clock the booking pages offer the times in (the times a client picks from
+# read the same as the time they are later told).
+CLIENT_TIME_FORMAT = r"l j F Y \a\t g:i a"
 
 
 @register.filter

@@ -10,6 +10,7 @@ each field, for type errors caught by ninja and for domain checks alike; never a
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated
 
 from django.conf import settings
@@ -26,11 +27,12 @@ from pydantic import Field
 from bookings import api_schemas as booking_schemas
 from bookings import errors as domain_errors
 from bookings import rules
-from bookings.selectors.availability import Slot, clinic_zone, slots_available
+from bookings.selectors.availability import FreeTimes, Slot, clinic_zone, free_times
 from bookings.selectors.online import screening_versions
 from bookings.services import online
 from bookings.views.staff_api import StaffError
 from bookings.views.staff_api import router as staff_router
+from clinic import generations
 from clinic.models import Therapist
 from clinic.ratelimit import count_action, rate_limited
 from treatments.models import TreatmentOption
@@ -199,38 +201,63 @@ def slots(
         Query(description="A therapist id; any therapist if omitted.", ge=1, le=2**31 - 1),
     ] = None,
 ):
+    now = timezone.now()
+    today = now.astimezone(clinic_zone()).date()
+    # Everything but "now" comes from the cache while the diary's generation lasts
+    # (`bookings.selectors.availability`: a value holds whole days, whatever the time now).
+    found = generations.cached(
+        generations.tokens(generations.DIARY),
+        (
+            "api-slots",
+            settings.TIME_ZONE,
+            treatment,
+            duration,
+            date or today,
+            days,
+            therapist,
+            today,
+        ),
+        lambda: _slots_found(treatment, duration, date or today, days, therapist, today),
+    )
+    if isinstance(found, list):
+        return bad_request(request, found)
+    times, encoded = found
+    low, high = times.bounds(now)
+    # Serialised as ninja would from SlotsOut (a test compares the two), each slot once
+    # per generation: validating and encoding a thousand rows cost more than finding them.
+    body = f'{{"timezone": {json.dumps(settings.TIME_ZONE)}, "slots": [{", ".join(encoded[low:high])}]}}'
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+
+def _slots_found(
+    treatment: str, duration: int, start: dt.date, days: int, therapist: int | None, today: dt.date
+) -> list[tuple[str, str]] | tuple[FreeTimes, list[str]]:
+    """The errors to answer for these parameters, or the free times (whatever the time
+    now) with each slot's JSON."""
     options = rules.bookable_options(online=True).filter(treatment_type__code=treatment)
     option = options.filter(duration_minutes=duration).first()
     if option is None:
         if options.exists():
-            return bad_request(request, [("duration", DURATION_NOT_OFFERED)])
-        return bad_request(request, [("treatment", UNKNOWN_TREATMENT)])
+            return [("duration", DURATION_NOT_OFFERED)]
+        return [("treatment", UNKNOWN_TREATMENT)]
     if (
         therapist is not None
         and not rules.therapists_offering(option.treatment_type_id).filter(pk=therapist).exists()
     ):
-        return bad_request(request, [("therapist", UNKNOWN_THERAPIST)])
-    zone = clinic_zone()
-    if date is None:
-        date = timezone.localdate(timezone=zone)
+        return [("therapist", UNKNOWN_THERAPIST)]
+    times = free_times(option, start, days, therapist, today=today)
     iso = DjangoJSONEncoder().default
-    # Serialised here, as ninja would from SlotsOut (a test compares the two), without
-    # validating a thousand rows this code just built: that cost more than finding them.
-    return api.create_response(
-        request,
-        {
-            "timezone": settings.TIME_ZONE,
-            "slots": [
-                {
-                    "start": iso(slot.start.astimezone(zone)),
-                    "end": iso(slot.end.astimezone(zone)),
-                    "therapist": {"id": slot.therapist_id, "name": slot.therapist_name},
-                }
-                for slot in slots_available(option, date, days, therapist=therapist)
-            ],
-        },
-        status=200,
-    )
+    encoded = [
+        json.dumps(
+            {
+                "start": iso(slot.start),
+                "end": iso(slot.end),
+                "therapist": {"id": slot.therapist_id, "name": slot.therapist_name},
+            }
+        )
+        for slot in times.slots(None)
+    ]
+    return times, encoded
 
 
 # ---- POST /api/bookings ---------------------------------------------------------------
@@ -397,7 +424,8 @@ def create_booking(
             requester=_requester(request),
         )
     except online.KeyReused as exc:
-        return Status(422, {"detail": exc.messages[0], "advice": [], "findings": []})
+        detail = {"detail": exc.messages[0], "advice": [], "findings": []}
+        return Status(domain_errors.http_status(exc), detail)
     except online.ScreeningRefused as exc:
         return Status(
             422, {"detail": exc.messages[0], "advice": exc.advice, "findings": exc.findings}

@@ -8,17 +8,21 @@ them up.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings.selectors.plans import client_plans, measures_due
-from bookings.selectors.portal import portal_appointments, portal_home_care
+from bookings.selectors.portal import client_appointment, portal_appointments, portal_home_care
 from bookings.services import portal as service
+from bookings.views.manage import cancel_page, move_page
 from clinic.models import Client
 from clinic.ratelimit import count_action, rate_limited
 
@@ -108,6 +112,30 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             "plans": client_plans(client=client),
         },
     )
+
+
+def _own_appointment_page(request: HttpRequest, public_id: UUID, page) -> HttpResponse:
+    client = portal_client(request)
+    if client is None:
+        return redirect("bookings:portal")
+    appointment = client_appointment(client=client, public_id=public_id)
+    if appointment is None:
+        return render(request, "bookings/public/manage_missing.html", status=404)
+    return page(request, appointment, back_url=reverse("bookings:portal_home"))
+
+
+@never_cache
+@rate_limited("manage")
+def portal_cancel(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Cancel one of the signed-in client's appointments, online or staff booked."""
+    return _own_appointment_page(request, public_id, cancel_page)
+
+
+@never_cache
+@rate_limited("manage")
+def portal_move(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Move one of the signed-in client's appointments, online or staff booked."""
+    return _own_appointment_page(request, public_id, move_page)
 
 
 @require_POST

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.security import django_auth
 
+from bookings import errors
 from bookings.models import Appointment, AppointmentSource
 from bookings.selectors.calendar import (
     MAX_RANGE_DAYS,
@@ -85,8 +86,8 @@ class ClientOut(Schema):
 
 
 class NewClientIn(Schema):
-    first_name: str = Field(min_length=1, max_length=80)
-    last_name: str = Field(default="", max_length=80)
+    first_name: str = Field(min_length=1, max_length=160)
+    last_name: str = Field(default="", max_length=160)
     phone: str = Field(default="", max_length=32)
     email: str = Field(default="", max_length=254)
 
@@ -146,14 +147,10 @@ def _time(raw: str) -> dt.datetime:
         raise StaffError(400, BAD_TIME) from None
 
 
-# Refusals about who may change an appointment (bookings.selectors.visibility), not about
-# the diary: the user is not allowed, whatever the time.
-_NOT_ALLOWED = {"not_your_appointment", "no_reassigning", "not_staff"}
-
-
 def _refused(exc: ValidationError) -> Status:
-    status = 403 if getattr(exc, "code", None) in _NOT_ALLOWED else 409
-    return Status(status, {"detail": " ".join(exc.messages)})
+    """A service's refusal, with the status its code routes to (bookings.errors): 403 when
+    the user may not make the change, 409 when the diary or the appointment forbids it."""
+    return Status(errors.http_status(exc), {"detail": " ".join(exc.messages)})
 
 
 def _out(a: Appointment) -> dict:

@@ -1,8 +1,6 @@
 """Every read of a note leaves exactly one append-only access record; nobody, the
 superuser included, can change or delete those records through the admin."""
 
-# Fixtures are imported from test_notes_support, so test arguments shadow those names.
-# ruff: noqa: F811
 from __future__ import annotations
 
 import pytest
@@ -13,7 +11,7 @@ from django.test import RequestFactory
 from bookings.models import AccessLog
 from bookings.models.notes import AccessAction
 from bookings.services import notes as services
-from tests.bookings.test_notes_support import answer, clear_note, note  # noqa: F401
+from tests.factories import answer
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,8 @@ from icalendar import Calendar
 from bookings import calendar_links
 from bookings.models import OnlineBooking
 from bookings.selectors.availability import slots_available
-from bookings.services.online import online_booking_cancel
+from bookings.services.online import client_cancel
+from bookings.templatetags.client_time import client_time
 from tests.bookings.conftest import (
     MONDAY,
     NOW,
@@ -93,7 +94,7 @@ def test_the_calendar_file_is_served_by_manage_token_with_the_utc_times(monday_b
 
 def test_a_cancelled_bookings_calendar_file_cancels_the_entry(monday_booking):
     with time_machine.travel(NOW, tick=False):
-        online_booking_cancel(booking=monday_booking, now=NOW)
+        client_cancel(appointment=monday_booking.appointment, now=NOW)
 
     response = Browser().get(reverse("bookings:manage_calendar", args=[monday_booking.manage_token]))
 
@@ -128,6 +129,5 @@ def test_the_done_page_offers_the_three_calendars_the_map_and_the_portal(therapi
     assert f'href="{reverse("bookings:manage_calendar", args=[booking.manage_token])}"' in page
     assert f'href="{reverse("bookings:portal")}"' in page
     assert settings.CLINIC_ADDRESS in page
-    # The one client time format: weekday, day, month, year, 24-hour clock.
-    local_start = timezone.localtime(booking.appointment.starts_at)
-    assert local_start.strftime("%A %-d %B %Y, %H:%M") in page
+    # The one client time format.
+    assert client_time(booking.appointment.starts_at) in page

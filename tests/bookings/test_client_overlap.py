@@ -75,7 +75,7 @@ def test_the_service_refuses_with_the_other_appointments_time_and_therapist(
         book(client_person, option_60, local(MONDAY, 9, 30), therapist=other)
     assert errors.first_code(refused.value) == "client_busy"
     assert refused.value.messages == [
-        "The client already has an appointment then: Mon 23 Nov 2026, 09:00 with Maya Chen. "
+        "The client already has an appointment then: Monday 23 November 2026 at 9:00 a.m. with Maya Chen. "
         "Cancel or move that one first."
     ]
     assert Appointment.objects.filter(client=client_person).count() == 1

@@ -8,7 +8,7 @@ from icalendar import Calendar
 
 from bookings.emails import build_client_email, email_reminder
 from bookings.models import EmailDelivery
-from bookings.services.online import online_booking_cancel, online_booking_move
+from bookings.services.online import client_cancel, client_move
 from tests.bookings.conftest import MONDAY, NOW, local
 from tests.bookings.test_online_booking import create
 from tests.conftest import run_jobs
@@ -39,7 +39,7 @@ def test_confirmation_ics_names_the_appointment_clinic_and_times(working_therapi
 
 def test_cancellation_ics_cancels_the_event(working_therapist, option_60):
     booking = create(option_60, local(MONDAY, 10))
-    online_booking_cancel(booking=booking, now=NOW)
+    client_cancel(appointment=booking.appointment, now=NOW)
     cal = _ics(build_client_email("cancelled", booking.appointment))
     assert str(cal["METHOD"]) == "CANCEL"
     assert str(cal.walk("VEVENT")[0]["STATUS"]) == "CANCELLED"
@@ -65,8 +65,8 @@ def test_emails_and_calendar_files_contain_no_health_information(working_therapi
     intake = clinical.intake_get_or_create(client=client, by=None)
     clinical.intake_update(intake=intake, by=None, medications=SENTINEL, allergies=SENTINEL)
     clinical.answer_record(intake=intake, item="ci-anticoagulant", answer=True, detail=SENTINEL, by=None)
-    online_booking_move(booking=booking, starts_at=local(MONDAY, 12), now=NOW)
-    online_booking_cancel(booking=booking, now=NOW)
+    client_move(appointment=booking.appointment, starts_at=local(MONDAY, 12), now=NOW)
+    client_cancel(appointment=booking.appointment, now=NOW)
     email_reminder(booking.appointment, manage_url=booking.manage_url)
     assert run_jobs() == 4
     assert len(mail.outbox) == 4
@@ -82,9 +82,9 @@ def test_emails_and_calendar_files_contain_no_health_information(working_therapi
 
 def test_every_appointment_email_links_to_the_portal(working_therapist, option_60, settings):
     booking = create(option_60, local(MONDAY, 10))
-    online_booking_move(booking=booking, starts_at=local(MONDAY, 12), now=NOW)
+    client_move(appointment=booking.appointment, starts_at=local(MONDAY, 12), now=NOW)
     email_reminder(booking.appointment, manage_url=booking.manage_url)
-    online_booking_cancel(booking=booking, now=NOW)
+    client_cancel(appointment=booking.appointment, now=NOW)
     run_jobs()
 
     portal = settings.SITE_URL + "/portal/"

@@ -1,8 +1,6 @@
 """The checklist attached to a note: today's answers against the relevant items, a snapshot
 that outlives catalogue edits, intake history for changed answers, avoid-area on the map."""
 
-# Fixtures are imported from test_notes_support, so test arguments shadow those names.
-# ruff: noqa: F811
 from __future__ import annotations
 
 import pytest
@@ -10,7 +8,7 @@ import pytest
 from bookings.models import BodyMapEntry, NoteChecklistItem
 from bookings.selectors.notes import checklist_for_note
 from bookings.services import notes as services
-from tests.bookings.test_notes_support import answer, note, start_note  # noqa: F401
+from tests.factories import answer, start_note
 from treatments import services as treatment_services
 from treatments.models import ContraindicationAnswer, ContraindicationItem, HealthRecordChange
 

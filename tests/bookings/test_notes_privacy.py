@@ -1,8 +1,6 @@
 """No note text in logs or emails: a sentinel string in every free-text field of a note
 never reaches captured log output or any sent email (home-care sheets are emailed)."""
 
-# Fixtures are imported from test_notes_support, so test arguments shadow those names.
-# ruff: noqa: F811
 from __future__ import annotations
 
 import logging
@@ -11,8 +9,8 @@ import pytest
 from django.core import mail
 
 from bookings.services import notes as services
-from tests.bookings.test_notes_support import SENTINEL, clear_note, note  # noqa: F401
 from tests.conftest import run_jobs
+from tests.factories import SENTINEL
 from treatments.models import HomeCareSheet
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

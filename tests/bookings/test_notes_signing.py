@@ -1,8 +1,6 @@
 """Signing: refused while screening forbids treatment or a needed referral/modification is
 missing; a signed note is read-only everywhere; corrections are addenda."""
 
-# Fixtures are imported from test_notes_support, so test arguments shadow those names.
-# ruff: noqa: F811
 from __future__ import annotations
 
 import pytest
@@ -11,8 +9,7 @@ from django.core.exceptions import ValidationError
 from bookings.models import NoteAddendum, SessionNote
 from bookings.models.notes import NoteStatus, ReferralUrgency
 from bookings.services import notes as services
-from tests.bookings.test_notes_support import answer, clear_note, note  # noqa: F401
-from tests.factories import red_flags_no
+from tests.factories import answer, red_flags_no
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,9 @@ from bookings.services.online import (
     ClientDetails,
     ScreeningRefused,
     SlotTaken,
-    online_booking_cancel,
+    client_cancel,
+    client_move,
     online_booking_create,
-    online_booking_move,
 )
 from clinic.models import Client
 from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
@@ -204,7 +204,7 @@ def test_cancellation_inside_the_accepted_window_is_late_and_outside_is_not(
     working_therapist, option_60, hours_before, late
 ):
     booking = create(option_60, local(MONDAY, 10))
-    online_booking_cancel(booking=booking, now=local(MONDAY, 10) - timedelta(hours=hours_before))
+    client_cancel(appointment=booking.appointment, now=local(MONDAY, 10) - timedelta(hours=hours_before))
     run_jobs()
     appointment = Appointment.objects.get(pk=booking.appointment_id)
     assert appointment.status == AppointmentStatus.CANCELLED
@@ -215,7 +215,7 @@ def test_cancellation_inside_the_accepted_window_is_late_and_outside_is_not(
 def test_the_window_accepted_at_booking_applies_after_the_policy_changes(working_therapist, option_60):
     booking = create(option_60, local(MONDAY, 10))
     BookingPolicy.objects.filter(pk=1).update(cancellation_window=timedelta(hours=2))
-    online_booking_cancel(booking=booking, now=local(MONDAY, 10) - timedelta(hours=5))
+    client_cancel(appointment=booking.appointment, now=local(MONDAY, 10) - timedelta(hours=5))
     assert Appointment.objects.get(pk=booking.appointment_id).late_cancellation is True
 
 
@@ -223,7 +223,7 @@ def test_move_to_a_free_time_keeps_the_length_and_sends_an_email(
     working_therapist, option_60
 ):
     booking = create(option_60, local(MONDAY, 10), therapist=working_therapist)
-    online_booking_move(booking=booking, starts_at=local(MONDAY, 10, 30), now=NOW)
+    client_move(appointment=booking.appointment, starts_at=local(MONDAY, 10, 30), now=NOW)
     run_jobs()
     appointment = Appointment.objects.get(pk=booking.appointment_id)
     assert appointment.starts_at == local(MONDAY, 10, 30)
@@ -236,12 +236,12 @@ def test_move_with_no_preference_may_change_therapist_but_a_chosen_one_stays(wor
     add_hours(other)
     book(make_client(), option_60, local(MONDAY, 14), therapist=working_therapist)
     any_booking = create(option_60, local(MONDAY, 10), therapist=None)
-    online_booking_move(booking=any_booking, starts_at=local(MONDAY, 14), now=NOW)
+    client_move(appointment=any_booking.appointment, starts_at=local(MONDAY, 14), now=NOW)
     assert Appointment.objects.get(pk=any_booking.appointment_id).therapist == other
     chosen = create(option_60, local(MONDAY, 11), therapist=working_therapist,
                     details=ClientDetails("Bo", "bo@example.com", "+1 416 555 0123"))
     with pytest.raises(SlotTaken) as taken:
-        online_booking_move(booking=chosen, starts_at=local(MONDAY, 14), now=NOW)
+        client_move(appointment=chosen.appointment, starts_at=local(MONDAY, 14), now=NOW)
     assert all(s.therapist_id == working_therapist.pk for s in taken.value.alternatives)
 
 

@@ -19,8 +19,8 @@ from django_tasks_db.models import DBTaskResult
 
 from bookings.models import AppointmentSource, AppointmentStatus, PortalToken
 from bookings.services import portal as service
-from bookings.services.online import CLIENT_CANCEL_REASON, online_booking_cancel
-from bookings.views.manage import NOT_CHANGEABLE
+from bookings.services.online import CLIENT_CANCEL_REASON, client_cancel
+from bookings.views.manage import CANCELLED, NOT_CHANGEABLE
 from bookings.views.portal import PORTAL_SESSION_KEY
 from tests.bookings.conftest import (
     MONDAY,
@@ -181,7 +181,7 @@ def test_the_portal_shows_only_the_signed_in_clients_appointments(
     page = client.get(reverse("bookings:portal_home")).content.decode()
 
     assert "Maya Chen" in page
-    assert "Monday 23 November 2026, 10:00" in page  # local clinic time
+    assert "Monday 23 November 2026 at 10:00 a.m." in page  # local clinic time
     assert own.treatment_type.name in page
     assert "Booked" in page
     assert "Sam Okafor" not in page  # the other client's appointment never shows
@@ -200,8 +200,8 @@ def test_upcoming_and_past_appointments_are_listed_apart(
         page = client.get(reverse("bookings:portal_home")).content.decode()
 
     upcoming, past = page.split('id="past-heading"')
-    assert "Monday 30 November 2026, 11:00" in upcoming
-    assert "Monday 23 November 2026, 10:00" in past
+    assert "Monday 30 November 2026 at 11:00 a.m." in upcoming
+    assert "Monday 23 November 2026 at 10:00 a.m." in past
 
 
 def test_the_portal_page_runs_in_a_fixed_number_of_queries(
@@ -372,19 +372,23 @@ def test_a_cancelled_booking_is_listed_as_cancelled_never_as_upcoming(
 ):
     with time_machine.travel(NOW, tick=False):
         book(client_person, option_60, local(MONDAY, 10), therapist)
-        online_booking_cancel(booking=online_monday, now=NOW)
+        client_cancel(appointment=online_monday.appointment, now=NOW)
         sign_into_portal(client, client_person)
         page = client.get(reverse("bookings:portal_home")).content.decode()
 
     parts = sections(page)
-    assert "Monday 23 November 2026, 10:00" in parts["upcoming"]
-    assert "Monday 23 November 2026, 14:00" not in parts["upcoming"]
-    assert "Monday 23 November 2026, 14:00" in parts["cancelled"]
-    assert "Monday 23 November 2026, 14:00" not in parts["past"]
-    assert reverse("bookings:manage_cancel", args=[online_monday.manage_token]) not in page
+    assert "Monday 23 November 2026 at 10:00 a.m." in parts["upcoming"]
+    assert "Monday 23 November 2026 at 2:00 p.m." not in parts["upcoming"]
+    assert "Monday 23 November 2026 at 2:00 p.m." in parts["cancelled"]
+    assert "Monday 23 November 2026 at 2:00 p.m." not in parts["past"]
+    assert portal_url("portal_cancel", online_monday.appointment) not in page
 
 
-def test_upcoming_online_bookings_link_to_move_and_cancel_and_past_ones_to_book_again(
+def portal_url(name: str, appointment) -> str:
+    return reverse(f"bookings:{name}", args=[appointment.public_id])
+
+
+def test_every_upcoming_booking_online_or_staff_links_to_move_and_cancel_and_past_ones_to_book_again(
     client, client_person, online_monday, therapist, option_60
 ):
     with time_machine.travel(NOW - timedelta(days=7), tick=False):
@@ -397,63 +401,148 @@ def test_upcoming_online_bookings_link_to_move_and_cancel_and_past_ones_to_book_
         page = client.get(reverse("bookings:portal_home")).content.decode()
 
     parts = sections(page)
-    token = online_monday.manage_token
-    assert reverse("bookings:manage_move", args=[token]) in parts["upcoming"]
-    assert reverse("bookings:manage_cancel", args=[token]) in parts["upcoming"]
-    # Booked by staff: there is no manage link, so the client is told to call.
-    staff_entry = parts["upcoming"].split("Monday 23 November 2026, 10:00", 1)[1].split("</li>", 1)[0]
-    assert "please call us" in staff_entry
-    assert reverse("bookings:manage", args=[token]) not in staff_entry
-    assert not hasattr(staff_booked, "online_booking")
-    assert "Monday 16 November 2026, 10:00" in parts["past"]
+    for appointment in (online_monday.appointment, staff_booked):
+        assert portal_url("portal_move", appointment) in parts["upcoming"]
+        assert portal_url("portal_cancel", appointment) in parts["upcoming"]
+    assert "please call us" not in parts["upcoming"]
+    assert "Monday 16 November 2026 at 10:00 a.m." in parts["past"]
     assert f'{reverse("bookings:book")}?treatment=trigger-point' in parts["past"]
+    assert "/move/" not in parts["past"] and "/cancel/" not in parts["past"]
 
 
-def test_the_client_cancels_from_the_portal_through_the_manage_service(
+def test_the_client_cancels_an_online_booking_from_the_portal(
     client, client_person, online_monday, mailoutbox
 ):
     with time_machine.travel(NOW, tick=False):
         sign_into_portal(client, client_person)
-        page = client.get(reverse("bookings:portal_home")).content.decode()
-        cancel_url = reverse("bookings:manage_cancel", args=[online_monday.manage_token])
-        assert cancel_url in page
+        cancel_url = portal_url("portal_cancel", online_monday.appointment)
+        asked = client.get(cancel_url)
         response = client.post(cancel_url)
         run_jobs()
         after = client.get(reverse("bookings:portal_home")).content.decode()
 
-    assert response.status_code == 302
+    assert asked.status_code == 200 and "Cancel your appointment?" in asked.content.decode()
+    assert response.status_code == 302 and response.url == reverse("bookings:portal_home")
     appointment = online_monday.appointment
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED
-    assert appointment.cancellation_reason == CLIENT_CANCEL_REASON  # the online service's mark
+    assert appointment.cancellation_reason == CLIENT_CANCEL_REASON
     assert [m.subject.split(" –")[0] for m in mailoutbox] == [
         "Your appointment is booked", "Your appointment is cancelled"]
-    assert "Monday 23 November 2026, 14:00" in sections(after)["cancelled"]
+    assert "Monday 23 November 2026 at 2:00 p.m." in sections(after)["cancelled"]
+    assert CANCELLED in after
 
 
-def test_what_the_service_refuses_the_portal_cannot_do(
+def test_the_client_moves_a_staff_booking_from_the_portal_keeping_its_therapist(
+    client, client_person, therapist, other_therapist, option_60, mailoutbox, settings
+):
+    add_hours(therapist)
+    add_hours(other_therapist)
+    with time_machine.travel(NOW, tick=False):
+        staff_booked = book(client_person, option_60, local(MONDAY, 10), therapist,
+                            source=AppointmentSource.STAFF)
+        sign_into_portal(client, client_person)
+        move_url = portal_url("portal_move", staff_booked)
+        form = client.get(move_url, {"day": MONDAY.isoformat()})
+        response = client.post(move_url, {"start": local(MONDAY, 15).isoformat(), "day": MONDAY.isoformat()})
+        run_jobs()
+
+    assert form.status_code == 200 and local(MONDAY, 15).isoformat() in form.content.decode()
+    assert response.status_code == 302 and response.url == reverse("bookings:portal_home")
+    staff_booked.refresh_from_db()
+    assert timezone.localtime(staff_booked.starts_at) == local(MONDAY, 15)
+    assert staff_booked.therapist == therapist
+    [moved] = mailoutbox
+    assert moved.subject.startswith("Your appointment has moved")
+    # No manage link for a staff booking: the email sends the client to their portal.
+    assert f"To move or cancel again: {settings.SITE_URL}/portal/bookings/\n" in moved.body
+
+
+@pytest.fixture
+def staff_booked(client_person, therapist, option_60):
+    """Ada's Monday 10:00 booked by the front desk on Friday NOW (no manage link)."""
+    add_hours(therapist)
+    with time_machine.travel(NOW, tick=False):
+        return book(client_person, option_60, local(MONDAY, 10), therapist, source=AppointmentSource.STAFF)
+
+
+def test_a_late_cancellation_of_a_staff_booking_is_late_under_its_own_window(
+    client, client_person, staff_booked
+):
+    five_hours_before = local(MONDAY, 5)
+    with time_machine.travel(five_hours_before, tick=False):
+        sign_into_portal(client, client_person)
+        asked = client.get(portal_url("portal_cancel", staff_booked)).content.decode()
+        client.post(portal_url("portal_cancel", staff_booked))
+
+    assert "This is a late cancellation." in asked and "24 hours" in asked
+    staff_booked.refresh_from_db()
+    assert staff_booked.status == AppointmentStatus.CANCELLED and staff_booked.late_cancellation
+
+
+def test_what_the_rules_refuse_the_portal_cannot_do(
     client, client_person, other_client, online_monday, therapist, option_60, mailoutbox
 ):
-    token = online_monday.manage_token
+    appointment = online_monday.appointment
     with time_machine.travel(NOW, tick=False):
         # Someone else takes 16:00; moving there is refused with the nearest free times.
         book(other_client, option_60, local(MONDAY, 16), therapist)
         sign_into_portal(client, client_person)
         taken = client.post(
-            reverse("bookings:manage_move", args=[token]),
+            portal_url("portal_move", appointment),
             {"start": local(MONDAY, 16).isoformat(), "day": MONDAY.isoformat()},
         )
-        online_booking_cancel(booking=online_monday, now=NOW)
-        again = client.post(reverse("bookings:manage_cancel", args=[token]), follow=True)
+        client_cancel(appointment=appointment, now=NOW)
+        again = client.post(portal_url("portal_cancel", appointment), follow=True)
         run_jobs()
 
     assert taken.status_code in (200, 409)
-    appointment = online_monday.appointment
     appointment.refresh_from_db()
     assert timezone.localtime(appointment.starts_at) == local(MONDAY, 14)
     assert NOT_CHANGEABLE in again.content.decode()
     assert [m.subject.split(" –")[0] for m in mailoutbox] == [
         "Your appointment is booked", "Your appointment is cancelled"]
+
+
+def test_a_started_staff_booking_cannot_be_moved_or_cancelled_from_the_portal(
+    client, client_person, staff_booked
+):
+    with time_machine.travel(local(MONDAY, 10, 5), tick=False):
+        sign_into_portal(client, client_person)
+        page = client.get(reverse("bookings:portal_home")).content.decode()
+        refused = client.post(portal_url("portal_cancel", staff_booked), follow=True)
+
+    assert portal_url("portal_cancel", staff_booked) not in page
+    assert NOT_CHANGEABLE in refused.content.decode()
+    staff_booked.refresh_from_db()
+    assert staff_booked.status == AppointmentStatus.BOOKED
+
+
+def test_another_clients_appointment_is_not_found_through_the_portal(
+    client, client_person, other_client, therapist, option_60
+):
+    add_hours(therapist)
+    with time_machine.travel(NOW, tick=False):
+        theirs = book(other_client, option_60, local(MONDAY, 10), therapist,
+                      source=AppointmentSource.STAFF)
+        sign_into_portal(client, client_person)
+        move = client.get(portal_url("portal_move", theirs))
+        cancel = client.post(portal_url("portal_cancel", theirs))
+
+    assert move.status_code == 404 and cancel.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == AppointmentStatus.BOOKED
+
+
+def test_moving_or_cancelling_from_the_portal_needs_a_sign_in(client, client_person, therapist, option_60):
+    add_hours(therapist)
+    with time_machine.travel(NOW, tick=False):
+        appointment = book(client_person, option_60, local(MONDAY, 10), therapist)
+        response = client.post(portal_url("portal_cancel", appointment))
+
+    assert response.status_code == 302 and response.url == reverse("bookings:portal")
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED
 
 
 def test_the_site_header_links_to_the_portal(client, db):

@@ -6,7 +6,7 @@ import pytest
 
 from bookings.selectors.notes import progress_for_client
 from bookings.services import notes as services
-from tests.bookings.test_notes_support import start_note
+from tests.factories import start_note
 from treatments.models import BodySite
 
 pytestmark = pytest.mark.django_db
@@ -35,8 +35,29 @@ def test_progress_lists_pain_per_visit_and_highlights_changes_of_two_points(clie
 
 
 def test_progress_query_count_does_not_grow_with_visits(client_person, visits, django_assert_max_num_queries):
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         progress_for_client(client_person)
+    with django_assert_max_num_queries(3):
+        progress_for_client(client_person, last=None)
+
+
+def test_progress_shows_the_most_recent_visits_and_counts_them_all(client_person, visits):
+    progress = progress_for_client(client_person, last=2)
+    assert [(v.pain_before, v.pain_after) for v in progress.visits] == [(6, 3), (5, 5)]
+    assert progress.total == 3 and progress.partial
+    assert progress.svg.count("<circle") == 4
+    assert not progress_for_client(client_person).partial
+
+
+def test_the_client_page_lists_recent_visits_with_a_link_to_all(client, client_person, visits, therapist, monkeypatch):
+    monkeypatch.setattr("bookings.admin.clients.RECENT_VISITS", 2)
+    client.force_login(therapist.user)
+    url = f"/admin/clinic/client/{client_person.pk}/change/"
+    body = client.get(url).content.decode()
+    assert "The last 2 of 3 visits" in body and "Show all 3 visits" in body
+    assert body.count('class="meaningful"><td>') + body.count("<tr><td>") >= 2
+    every = client.get(url + "?visits=all").content.decode()
+    assert "Show all" not in every and every.count("<circle") == 6
 
 
 def test_the_client_page_shows_progress_and_record_links_to_the_treating_therapist(

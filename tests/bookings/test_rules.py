@@ -18,7 +18,7 @@ from bookings.services.appointments import (
     appointment_reschedule,
     appointment_set_status,
 )
-from bookings.services.online import online_booking_cancel, online_booking_move
+from bookings.services.online import client_cancel, client_move
 from tests.bookings.conftest import MONDAY, NOW, book, book_online, local
 from tests.factories import screened
 
@@ -47,7 +47,7 @@ def test_desk_and_manage_link_judge_late_cancellation_alike_after_the_policy_cha
             now=five_hours_before,
         )
     else:
-        online_booking_cancel(booking=booking, now=five_hours_before)
+        client_cancel(appointment=booking.appointment, now=five_hours_before)
     assert Appointment.objects.get(pk=booking.appointment_id).late_cancellation is True
 
 
@@ -76,19 +76,19 @@ def test_moving_inside_the_window_then_cancelling_is_late(working_therapist, opt
     booking = book_online(option_60, local(MONDAY, 10), therapist=working_therapist)
     # Sunday 14:00, 20 hours before: the client moves it to Tuesday, then cancels on Monday
     # morning, more than 24 hours before Tuesday's time.
-    online_booking_move(booking=booking, starts_at=local(TUESDAY, 10), now=local(MONDAY, 10) - timedelta(hours=20))
+    client_move(appointment=booking.appointment, starts_at=local(TUESDAY, 10), now=local(MONDAY, 10) - timedelta(hours=20))
     booking.refresh_from_db()
     assert booking.appointment.changed_late is True
-    online_booking_cancel(booking=booking, now=local(MONDAY, 8))
+    client_cancel(appointment=booking.appointment, now=local(MONDAY, 8))
     assert Appointment.objects.get(pk=booking.appointment_id).late_cancellation is True
 
 
 def test_moving_with_notice_then_cancelling_with_notice_is_not_late(working_therapist, option_60):
     booking = book_online(option_60, local(MONDAY, 10), therapist=working_therapist)
-    online_booking_move(booking=booking, starts_at=local(TUESDAY, 10), now=NOW)
+    client_move(appointment=booking.appointment, starts_at=local(TUESDAY, 10), now=NOW)
     booking.refresh_from_db()
     assert booking.appointment.changed_late is False
-    online_booking_cancel(booking=booking, now=local(MONDAY, 8))
+    client_cancel(appointment=booking.appointment, now=local(MONDAY, 8))
     assert Appointment.objects.get(pk=booking.appointment_id).late_cancellation is False
 
 
@@ -177,7 +177,11 @@ def test_the_admin_action_shows_why_a_no_show_is_refused(
 def _raised_codes() -> set[str]:
     """Every literal code passed as `code=` or to `refused()` / returned by `Diary.refusal`
     in the bookings app."""
-    found: set[str] = set()
+    return {code for _, code in _raised_codes_by_file()}
+
+
+def _raised_codes_by_file() -> set[tuple[pathlib.Path, str]]:
+    found: set[tuple[pathlib.Path, str]] = set()
     root = pathlib.Path(rules.__file__).parent
     for path in root.rglob("*.py"):
         if "migrations" in path.parts:
@@ -186,18 +190,18 @@ def _raised_codes() -> set[str]:
             if isinstance(node, ast.Call):
                 for kw in node.keywords:
                     if kw.arg == "code" and isinstance(kw.value, ast.Constant) and kw.value.value:
-                        found.add(kw.value.value)
+                        found.add((path.relative_to(root), kw.value.value))
                 func = node.func
                 name = getattr(func, "attr", getattr(func, "id", None))
                 if name == "refused" and node.args and isinstance(node.args[0], ast.Constant):
-                    found.add(node.args[0].value)
+                    found.add((path.relative_to(root), node.args[0].value))
             if (
                 isinstance(node, ast.Return)
                 and isinstance(node.value, ast.Constant)
                 and isinstance(node.value.value, str)
                 and path.name == "availability.py"
             ):
-                found.add(node.value.value)
+                found.add((path.relative_to(root), node.value.value))
     return found
 
 
@@ -209,6 +213,20 @@ def test_every_scheduling_error_code_has_a_route():
     }
     missing = sorted(scheduling - set(errors.ROUTES))
     assert not missing, f"add these codes to bookings.errors.ROUTES: {missing}"
+
+
+def test_every_code_a_service_selector_or_model_raises_has_a_route():
+    layers = ("services", "selectors", "models")
+    raised = {code for path, code in _raised_codes_by_file() if set(layers) & set(path.parts)}
+    missing = sorted(raised - set(errors.ROUTES))
+    assert not missing, f"add these codes to bookings.errors.ROUTES: {missing}"
+
+
+def test_refusals_about_who_may_act_are_403_and_the_gates_409_on_the_status():
+    for code in ("not_your_appointment", "not_staff", "not_yours", "not_author", "glass_not_allowed"):
+        assert errors.http_status(ValidationError("x", code=code)) == 403, code
+    for code in ("needs_clearance", "needs_consent", "red_flags_unanswered"):
+        assert errors.route(code) == errors.Route(409, "status"), code
 
 
 def test_every_message_constant_has_its_code():

@@ -54,7 +54,7 @@ def test_a_profile_shows_the_next_free_time(client):
         page = client.get(reverse("bookings:therapist_detail", args=[maya.pk]))
     text = page.content.decode()
     assert "Next available" in text
-    assert "Saturday 21 November, 09:00" in text  # the first time past the 12-hour notice
+    assert "Saturday 21 November 2026 at 9:00 a.m." in text  # the first time past the 12-hour notice
     assert "?treatment=trigger-point" in text
 
 

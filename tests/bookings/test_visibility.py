@@ -12,7 +12,7 @@ from django.contrib import admin
 from bookings.models import AccessLog, SessionNote
 from bookings.selectors.visibility import clinical_scope, notes_visible_to
 from bookings.services import notes as services
-from tests.bookings.test_notes_support import answer, past_appointment, start_note
+from tests.factories import answer, past_appointment, start_note
 from treatments import services as treatment_services
 from treatments.models import (
     Consent,

@@ -13,8 +13,8 @@ from django.utils import timezone
 from bookings.models import Appointment
 from tests.bookings.conftest import add_hours
 from tests.browser.conftest import (
-    assert_accessible,
-    assert_accessible_without_javascript,
+    assert_wcag22,
+    assert_wcag22_without_javascript,
     screenshot,
 )
 from tests.conftest import make_therapist
@@ -65,7 +65,7 @@ class Steps:
 
     def __init__(self, page, folder, prefix: str, javascript: bool = True) -> None:
         self.page, self.folder, self.prefix, self.n = page, folder, prefix, 0
-        self.axe = assert_accessible if javascript else assert_accessible_without_javascript
+        self.axe = assert_wcag22 if javascript else assert_wcag22_without_javascript
 
     def check(self, name: str) -> None:
         self.n += 1

@@ -58,7 +58,7 @@ def test_manager_holds_every_permission_of_the_clinic_apps_except_on_append_only
         for model in apps.get_app_config(app_label).get_models():
             name = model._meta.model_name
             expected = {"view"} if name in APPEND_ONLY else {"view", "add", "change", "delete"}
-            for action in expected:
+            for action in expected & set(model._meta.default_permissions):
                 assert f"{app_label}.{action}_{name}" in perms, f"{app_label}.{action}_{name}"
 
 

@@ -1,9 +1,9 @@
 """Benchmark of the staff calendar's events endpoint: one day, a column per therapist.
 
-    DJANGO_DEBUG=1 .venv/bin/python bench/calendar.py [--size 50000]
+    DJANGO_DEBUG=1 .venv/bin/python bench/staff_calendar.py [--size 50000] [--db sqlite|postgres|both]
 
 Uses the benchmark clinic of bench/dataset.py (20 therapists, the future diary filled to
-40%), in the same SQLite file bench/slots.py builds, and times GET /api/staff/calendar for
+40%), in the same SQLite file and PostgreSQL database bench/slots.py builds, and times GET /api/staff/calendar for
 one day and for one week in-process through Django's test client as a front-desk user:
 the server time of the request (middleware, session, permissions, queries, JSON), median
 and p95 of 50, CPU beside wall, and the query count.
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
 import time as clock
 from datetime import timedelta
@@ -33,8 +34,14 @@ TARGET_MS = 100.0
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=50_000, help="appointments of history")
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     args = parser.parse_args()
-    slots.setup_django(args.size, dataset.THERAPISTS)
+    if args.db == "both":  # one process per database: it is chosen when Django starts
+        for db in ("sqlite", "postgres"):
+            if db == "sqlite" or slots.postgres_ready(slots.database_url(db, args.size, dataset.THERAPISTS)):
+                subprocess.run([sys.executable, __file__, "--size", str(args.size), "--db", db], check=True)
+        return
+    slots.setup_django(args.size, dataset.THERAPISTS, args.db)
     from django.contrib.auth.models import Group, User
     from django.core.management import call_command
     from django.db import connection
@@ -51,7 +58,8 @@ def main() -> None:
     http = Client()
     http.force_login(desk)
     day = slots.NOW.date() + timedelta(days=3)
-    print(f"Staff calendar, {dataset.THERAPISTS} therapists, {args.size:,} appointments of history, SQLite")
+    name = {"sqlite": "SQLite", "postgres": "PostgreSQL"}[args.db]
+    print(f"\n### Staff calendar ({name}, in-process), {dataset.THERAPISTS} therapists, {args.size:,} history\n")
     print("| range | events | wall median / p95 | CPU median | queries | target |")
     print("|---|---:|---:|---:|---:|---|")
     for label, days in (("one day", 1), ("one week", 7)):
@@ -69,7 +77,9 @@ def main() -> None:
             http.get("/api/staff/calendar", params)
         events = [e for e in json.loads(response.content)["events"] if e.get("display") != "background"]
         wall.sort()
-        met = "met" if days > 1 or statistics.median(cpu) < TARGET_MS else f"missed (< {TARGET_MS:.0f} ms)"
+        # PostgreSQL's work is in the server: judged on wall time there.
+        spent = statistics.median(cpu) if args.db == "sqlite" else statistics.median(wall)
+        met = "met" if spent < TARGET_MS else f"MISSED (< {TARGET_MS:.0f} ms)"
         print(
             f"| {label} | {len(events)} | {statistics.median(wall):.1f} / {wall[int(REPEAT * 0.95) - 1]:.1f} ms "
             f"| {statistics.median(cpu):.1f} ms | {len(queries)} | {met if days == 1 else '-'} |"

@@ -1,0 +1,264 @@
+"""Cached free times and schedules never outlive a committed change (clinic.generations).
+
+These tests commit for real (transactional database, SQLite file or PostgreSQL): a change
+starts a new diary generation only once it commits, and the next answer shows it; two
+workers with caches of their own see each other's changes; and a cached answer still keeps
+the minimum notice as time passes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.cache.backends.locmem import LocMemCache
+from django.test import Client as Browser
+from django.urls import reverse
+
+from bookings.models import Appointment, TimeOff, WorkingHours
+from bookings.services.appointments import appointment_cancel
+from bookings.views.public import DRAFT_KEY
+from clinic import generations
+from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
+from tests.conftest import make_client, make_staff, make_therapist
+from treatments.models import TreatmentOption
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+SLOTS = "/api/slots"
+SCHEDULE = f"/admin/bookings/appointment/schedule/?date={MONDAY}"
+
+
+@pytest.fixture(autouse=True)
+def _frozen(settings):
+    settings.BOOKING_RATE_LIMIT = ""
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def maya():
+    therapist = make_therapist("Maya Chen")
+    add_hours(therapist)
+    return therapist
+
+
+@pytest.fixture
+def option():
+    return TreatmentOption.objects.select_related("treatment_type").get(
+        treatment_type__code="trigger-point", duration_minutes=60
+    )
+
+
+def starts(client, **extra) -> list[str]:
+    params = {
+        "treatment": "trigger-point",
+        "duration": 60,
+        "date": MONDAY.isoformat(),
+        "days": 1,
+        **extra,
+    }
+    response = client.get(SLOTS, params)
+    assert response.status_code == 200
+    return [slot["start"] for slot in response.json()["slots"]]
+
+
+TEN = "2026-11-23T10:00:00-05:00"
+
+
+def test_a_booking_and_its_cancellation_show_on_the_next_answer_once_committed(
+    client, maya, option
+):
+    assert TEN in starts(client)
+    assert TEN in starts(client)  # from the cache
+    appointment = book(make_client(), option, local(MONDAY, 10), therapist=maya)
+    assert TEN not in starts(client)
+    appointment_cancel(appointment=appointment, reason="Ill", now=NOW)  # a QuerySet.update
+    assert TEN in starts(client)
+
+
+def test_time_off_and_working_hours_show_on_the_next_answer(client, maya):
+    assert TEN in starts(client)
+    off = TimeOff.objects.create(
+        therapist=maya, starts_at=local(MONDAY, 9), ends_at=local(MONDAY, 12)
+    )
+    assert TEN not in starts(client)
+    off.delete()
+    assert TEN in starts(client)
+    WorkingHours.objects.filter(therapist=maya, weekday=MONDAY.isoweekday()).first().delete()
+    assert starts(client) == []
+
+
+def test_time_off_added_in_the_admin_shows_on_the_next_answer(client, maya):
+    staff = Browser()
+    staff.force_login(make_staff(None, is_superuser=True))
+    assert TEN in starts(client)
+    response = staff.post(
+        reverse("admin:bookings_timeoff_add"),
+        {
+            "therapist": maya.pk,
+            "starts_at_0": MONDAY.isoformat(),
+            "starts_at_1": "09:00",
+            "ends_at_0": MONDAY.isoformat(),
+            "ends_at_1": "12:00",
+            "reason": "Course",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:1500]
+    assert TEN not in starts(client)
+
+
+def test_a_change_not_committed_is_not_cached_and_a_rolled_back_one_changes_nothing(
+    client, maya, option
+):
+    from django.db import transaction
+
+    token = generations.tokens(generations.DIARY)
+    with transaction.atomic():
+        book(make_client(), option, local(MONDAY, 10), therapist=maya)
+        # This connection sees its own change: the cache cannot hold it, so none is used.
+        assert generations.tokens(generations.DIARY) is None
+        transaction.set_rollback(True)
+    assert generations.tokens(generations.DIARY) == token
+    assert TEN in starts(client)
+
+
+def test_two_workers_with_their_own_caches_see_each_others_changes(
+    client, maya, option, monkeypatch
+):
+    first, second = LocMemCache("worker-1", {}), LocMemCache("worker-2", {})
+    for worker in (first, second):
+        monkeypatch.setattr(generations, "cache", worker)
+        assert TEN in starts(client)
+    monkeypatch.setattr(generations, "cache", first)
+    book(make_client(), option, local(MONDAY, 10), therapist=maya)
+    assert TEN not in starts(client)
+    monkeypatch.setattr(generations, "cache", second)
+    assert TEN not in starts(client)
+
+
+def test_a_cached_answer_keeps_the_minimum_notice_as_time_passes(
+    client, maya, django_assert_num_queries
+):
+    sunday = MONDAY - timedelta(days=1)
+    day = {"date": sunday.isoformat(), "days": 2}
+    with time_machine.travel(local(sunday, 0), tick=False):
+        first = starts(client, **day)
+    assert first[0] == "2026-11-22T12:00:00-05:00"  # 12 hours' notice from midnight
+    with time_machine.travel(local(sunday, 0, 9), tick=False), django_assert_num_queries(1):
+        later = starts(client, **day)  # the same cached value: one query, the generation
+    assert later[0] == "2026-11-22T12:15:00-05:00"
+    assert later == first[1:]
+
+
+def test_the_booking_time_page_shows_a_booking_once_committed(maya, option):
+    browser = Browser()
+    browser.post(reverse("bookings:book"), {"option": option.pk})
+    browser.post(reverse("bookings:book_therapist"), {"therapist": str(maya.pk)})
+    assert browser.session.get(DRAFT_KEY)
+    url = f"{reverse('bookings:book_time')}?day={MONDAY}"
+    assert f'value="{TEN}"' in browser.get(url).content.decode()
+    book(make_client(), option, local(MONDAY, 10), therapist=maya)
+    assert f'value="{TEN}"' not in browser.get(url).content.decode()
+
+
+def test_the_day_schedule_shows_a_booking_and_frees_the_time_once_committed(maya, option):
+    staff = Browser()
+    staff.force_login(make_staff(None, is_superuser=True))
+    book_ten = f"starts_at={TEN.replace(':', '%3A').replace('+', '%2B')}"
+    page = staff.get(SCHEDULE).content.decode()
+    assert book_ten in page and "ws-block" not in page
+    appointment = book(make_client("Ada", "Lovelace"), option, local(MONDAY, 10), therapist=maya)
+    page = staff.get(SCHEDULE).content.decode()
+    assert book_ten not in page and "Ada Lovelace" in page
+    Appointment.objects.filter(pk=appointment.pk).update(status="checked_in")
+    generations.bump(generations.DIARY)
+    assert "Checked in" in staff.get(SCHEDULE).content.decode()
+
+
+def test_the_day_schedule_hides_book_links_already_past_without_a_change(maya):
+    staff = Browser()
+    user = make_staff(None, is_superuser=True)
+    with time_machine.travel(local(MONDAY, 8, 55), tick=False):
+        staff.force_login(user)
+        assert "starts_at=2026-11-23T09%3A00" in staff.get(SCHEDULE).content.decode()
+    with time_machine.travel(local(MONDAY, 9, 1), tick=False):
+        page = staff.get(SCHEDULE).content.decode()
+    assert "starts_at=2026-11-23T09%3A00" not in page
+    assert "starts_at=2026-11-23T09%3A15" in page
+
+
+def test_the_front_desk_never_gets_the_grid_cached_for_a_user_who_may_book(maya):
+    """The grid's one per-user input is the add permission: users who may only view get
+    no "Book" links even right after one who may book filled the cache."""
+    manager = Browser()
+    manager.force_login(make_staff(None, is_superuser=True))
+    viewer = Browser()
+    user = make_staff(None)
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(Permission.objects.get(codename="view_appointment"))
+    viewer.force_login(user)
+    assert "ws-free" in manager.get(SCHEDULE).content.decode()
+    assert "ws-free" not in viewer.get(SCHEDULE).content.decode()
+
+
+def test_a_therapist_changed_or_added_shows_on_the_next_answer(client, maya):
+    assert {
+        s["therapist"]["name"]
+        for s in client.get(
+            SLOTS,
+            {"treatment": "trigger-point", "duration": 60, "date": MONDAY.isoformat(), "days": 1},
+        ).json()["slots"]
+    } == {"Maya Chen"}
+    sam = make_therapist("Sam Okafor")
+    add_hours(sam)
+    names = {
+        s["therapist"]["name"]
+        for s in client.get(
+            SLOTS,
+            {"treatment": "trigger-point", "duration": 60, "date": MONDAY.isoformat(), "days": 1},
+        ).json()["slots"]
+    }
+    assert names == {"Maya Chen", "Sam Okafor"}
+
+
+@pytest.mark.parametrize("history", [0, 200])
+def test_cached_pages_run_a_constant_number_of_queries(
+    maya, option, history, django_assert_max_num_queries
+):
+    """Once cached: the slots answer reads only the generation; the time step and the day
+    schedule read their own rows (session, draft, user) and the generation, however long
+    the history."""
+    person = make_client()
+    Appointment.objects.bulk_create(
+        Appointment(
+            client=person,
+            therapist=maya,
+            treatment_type=option.treatment_type,
+            option=option,
+            duration_minutes=60,
+            price=option.price,
+            source="staff",
+            status="completed",
+            starts_at=local(MONDAY - timedelta(days=i + 7), 10),
+            ends_at=local(MONDAY - timedelta(days=i + 7), 11),
+            buffer_ends_at=local(MONDAY - timedelta(days=i + 7), 11, 10),
+        )
+        for i in range(history)
+    )
+    generations.bump(generations.DIARY)  # bulk_create sends no signals
+    api, browser, staff = Browser(), Browser(), Browser()
+    browser.post(reverse("bookings:book"), {"option": option.pk})
+    browser.post(reverse("bookings:book_therapist"), {"therapist": str(maya.pk)})
+    staff.force_login(make_staff(None, is_superuser=True))
+    time_url = f"{reverse('bookings:book_time')}?day={MONDAY}"
+    for page, url, bound in ((api, SLOTS, 1), (browser, time_url, 8), (staff, SCHEDULE, 9)):
+        params = (
+            {"treatment": "trigger-point", "duration": 60, "date": MONDAY.isoformat()}
+            if page is api
+            else {}
+        )
+        page.get(url, params)
+        with django_assert_max_num_queries(bound):
+            assert page.get(url, params).status_code == 200
