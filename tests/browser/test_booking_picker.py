@@ -71,7 +71,7 @@ class Steps:
         self.n += 1
         self.axe(self.page)
         _fits(self.page)
-        screenshot(self.page, f"{self.prefix}-{self.n}-{name}", folder=self.folder)
+        screenshot(self.page, f"{self.prefix}-{self.n}-{name}", directory=self.folder)
 
 
 def _fits(page) -> None:
@@ -307,8 +307,9 @@ def test_the_yes_or_no_to_each_warning_sign_appears_when_one_applies(
         "group", name=re.compile("^Have you recently had new trouble passing urine")
     )
     # Every warning sign is on the page as its own sentence; the yes/no waits for "applies".
+    page.locator("#red-flag-list").wait_for()  # shown by the page's script
     assert page.locator("#red-flag-list li").count() >= 10
-    assert page.locator("#red-flag-list").is_visible() and not each.is_visible()
+    assert not each.is_visible()
     page.get_by_role("radio", name="One or more of these applies to me").check()
     assert each.is_visible() and not page.locator("#red-flag-list").is_visible()
     steps.check("revealed")
