@@ -180,7 +180,7 @@ def step_treatment(request: HttpRequest) -> HttpResponse:
     chosen = next((o for o in options if str(o.pk) == str(form["option"].value())), None)
     return _render(
         request, "treatment.html", "book",
-        {"form": form, "options": options, "chosen": chosen, "asked_for": request.GET.get("treatment")},
+        {"form": form, "options": options, "chosen": chosen},
     )
 
 
