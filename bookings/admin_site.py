@@ -35,6 +35,7 @@ from bookings.selectors.availability import clinic_zone
 from bookings.selectors.calendar import calendar_page_context
 from bookings.selectors.notes import notes_to_sign
 from bookings.selectors.plans import outcome_report
+from bookings.selectors.screening import today_questions
 from bookings.selectors.workspace import (
     Schedule,
     appointments_for_therapist_day,
@@ -43,9 +44,10 @@ from bookings.selectors.workspace import (
     schedule_for_week,
     weekly_report,
 )
+from bookings.services.appointments import appointment_set_status
 from bookings.services.notes import access_record, client_ip
 from bookings.services.therapists import therapist_onboard, therapist_reset_feed
-from bookings.workspace_forms import TherapistOnboardForm
+from bookings.workspace_forms import CheckInForm, TherapistOnboardForm
 from clinic import generations
 from clinic.models import Therapist
 from clinic.redirects import safe_next
@@ -80,6 +82,14 @@ def _chosen_option(request: HttpRequest) -> tuple[list[TreatmentOption], Treatme
     raw = request.GET.get("option")
     chosen = next((o for o in options if str(o.pk) == raw), options[0] if options else None)
     return options, chosen
+
+
+def check_in_url(appointment: Appointment, *, back: str = "") -> str:
+    """The check-in page of an appointment that can still be checked in, else ''."""
+    if not rules.can_check_in(appointment):
+        return ""
+    url = reverse("admin:bookings_appointment_check_in", args=[appointment.pk])
+    return f"{url}?{urlencode({'next': back})}" if back else url
 
 
 def _grid_pieces(
@@ -170,6 +180,11 @@ class ClinicAdminSite(admin.AdminSite):
             path("bookings/appointment/schedule/week/", wrap(self.week_view), name="bookings_appointment_week"),
             path("bookings/appointment/calendar/", wrap(self.calendar_view), name="bookings_appointment_calendar"),
             path("bookings/appointment/my-day/", wrap(self.my_day_view), name="bookings_appointment_my_day"),
+            path(
+                "bookings/appointment/<int:appointment_id>/check-in/",
+                wrap(self.check_in_view),
+                name="bookings_appointment_check_in",
+            ),
             path("bookings/appointment/reports/", wrap(self.reports_view), name="bookings_appointment_reports"),
             path(
                 "bookings/appointment/onboard-therapist/",
@@ -286,8 +301,13 @@ class ClinicAdminSite(admin.AdminSite):
         today = timezone.localdate(timezone.now(), clinic_zone())
         day = parse_day(request.GET.get("date"), today)
         note_add = reverse("admin:bookings_sessionnote_add")
+        here = request.get_full_path()
         rows = [
-            (appointment, f"{note_add}?{urlencode({'appointment': appointment.pk})}")
+            (
+                appointment,
+                f"{note_add}?{urlencode({'appointment': appointment.pk})}",
+                check_in_url(appointment, back=here) if day == today else "",
+            )
             for appointment in appointments_for_therapist_day(therapist, day)
         ]
         return TemplateResponse(
@@ -303,6 +323,53 @@ class ClinicAdminSite(admin.AdminSite):
                 next=day + timedelta(days=1),
                 today=today,
                 feed_url=reverse("bookings:therapist_feed", args=[therapist.calendar_token]),
+            ),
+        )
+
+    def check_in_view(self, request: HttpRequest, appointment_id: int) -> HttpResponse:
+        """Check a client in: ask today's questions (fever, alcohol, painkillers taken), record
+        the answers for this visit and pass the session gate, or say why the session cannot
+        start, without naming a condition, and offer to move the appointment."""
+        model_admin = self.get_model_admin(Appointment)
+        if not model_admin.has_change_permission(request):
+            raise PermissionDenied
+        appointment = get_object_or_404(
+            Appointment.objects.select_related("client", "treatment_type", "therapist"),
+            pk=appointment_id,
+        )
+        change_url = reverse("admin:bookings_appointment_change", args=[appointment.pk])
+        back = safe_next(request, change_url)
+        form = CheckInForm(
+            request.POST or None, questions=today_questions(appointment.treatment_type.code)
+        )
+        refusals: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                appointment_set_status(
+                    appointment=appointment,
+                    from_status=appointment.status,
+                    to_status=Appointment.Status.CHECKED_IN,
+                    by=request.user,
+                    today_answers=form.answers(),
+                )
+            except ValidationError as exc:
+                refusals = exc.messages
+            else:
+                messages.success(request, f"Checked in: {appointment.client.full_name}.")
+                return HttpResponseRedirect(back)
+        local = timezone.localtime(appointment.starts_at, clinic_zone())
+        return TemplateResponse(
+            request,
+            "admin/bookings/appointment/check_in.html",
+            self._context(
+                request,
+                f"Check in {appointment.client.full_name}, {local:%a %d %b %H:%M}",
+                appointment=appointment,
+                form=form,
+                refusals=refusals,
+                change_url=change_url,
+                next=back,
+                may_check_in=rules.can_check_in(appointment),
             ),
         )
 

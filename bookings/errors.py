@@ -86,6 +86,10 @@ ROUTES: dict[str, Route] = {
     "check_in_other_day": Route(409, "status"),
     "not_started_yet": Route(409, "status"),
     "needs_clearance": Route(409, "status"),
+    # Questions about the day of the visit, at check-in and on the note's checklist.
+    "today_not_asked": Route(400, "today"),
+    "today_yes_or_no": Route(400, "today"),
+    "today_too_early": Route(409, "today"),
     "note_signed": Route(409),
     # Online booking's own checks (bookings.services.online).
     "screening_refused": Route(422, "screening"),
@@ -111,6 +115,8 @@ ROUTES: dict[str, Route] = {
     # The session gate (bookings.selectors.screening): the session may not start yet.
     "needs_consent": Route(409, "status"),
     "red_flags_unanswered": Route(409, "status"),
+    "today_unanswered": Route(409, "today"),
+    "not_today": Route(409, "status"),
     # Charting (bookings.services.notes): the note's state or content forbids it.
     "signed": Route(409),
     "draft": Route(409),

@@ -4,7 +4,8 @@ Every entry point (public pages, API, manage link, portal, admin, services, comm
 demo) asks this module instead of writing its own condition:
 
 - statuses and their transitions, and which statuses a client may still change;
-- when a status change may happen (the clock rules);
+- when a status change may happen (the clock rules), and when a visit's day-of answers
+  count for it (`visit_window`);
 - late cancellation, always judged against the window recorded on the appointment when it
   was booked (the policy the client accepted), never today's policy;
 - which treatment options can be booked online and by staff, and who offers what;
@@ -61,6 +62,11 @@ def client_may_change(appointment: Appointment, *, now: datetime) -> bool:
     return appointment.status in CHANGEABLE and appointment.starts_at > now
 
 
+def can_check_in(appointment: Appointment) -> bool:
+    """Whether the appointment's status lets it be checked in (the clock decides the rest)."""
+    return Status.CHECKED_IN in TRANSITIONS.get(appointment.status, frozenset())
+
+
 def next_statuses(status: str) -> frozenset[str]:
     """The statuses staff may choose next, cancelling included where it is allowed."""
     allowed = TRANSITIONS.get(status, frozenset())
@@ -69,6 +75,17 @@ def next_statuses(status: str) -> frozenset[str]:
 
 def _label(status: str) -> str:
     return str(Status(status).label) if status in Status.values else status
+
+
+def visit_window(appointment: Appointment, policy: BookingPolicy) -> tuple[datetime, datetime]:
+    """When answers about the day of the visit count for this appointment: from the moment
+    check-in opens (never before the local day starts) to the end of that day. Answers
+    given for an earlier visit of the same day are before it, so they do not count."""
+    zone = clinic_zone()
+    starts = appointment.starts_at.astimezone(zone)
+    day_starts = datetime.combine(starts.date(), time.min, tzinfo=zone)
+    day_ends = datetime.combine(starts.date() + timedelta(days=1), time.min, tzinfo=zone)
+    return max(day_starts, starts - policy.check_in_opens), day_ends
 
 
 def check_transition(appointment: Appointment, *, from_status: str, to_status: str, now: datetime,
@@ -89,7 +106,7 @@ def check_transition(appointment: Appointment, *, from_status: str, to_status: s
     if to_status == Status.CHECKED_IN:
         if now.astimezone(zone).date() != starts.date():
             raise errors.refused("check_in_other_day")
-        opens = starts - policy.check_in_opens
+        opens = visit_window(appointment, policy)[0].astimezone(zone)
         if now < opens:
             raise ValidationError(
                 errors.CHECK_IN_NOT_YET.format(opens=f"{opens:%H:%M}", starts=f"{starts:%H:%M}"),

@@ -33,6 +33,28 @@ class CancelReasonForm(forms.Form):
     )
 
 
+TODAY_ANSWER_REQUIRED = "Ask the client and choose yes or no."
+
+
+class CheckInForm(forms.Form):
+    """The questions about how the client is today, asked at check-in: each a plain yes or
+    no the client gives now, none chosen in advance."""
+
+    def __init__(self, *args, questions=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.codes = [q.code for q in questions]
+        for q in questions:
+            self.fields[f"today_{q.code}"] = forms.ChoiceField(
+                label=q.question,
+                choices=[("yes", "Yes"), ("no", "No")],
+                widget=forms.RadioSelect,
+                error_messages={"required": TODAY_ANSWER_REQUIRED},
+            )
+
+    def answers(self) -> dict[str, str]:
+        return {code: self.cleaned_data[f"today_{code}"] for code in self.codes}
+
+
 class TherapistOnboardForm(forms.Form):
     """User, therapist profile, treatments offered and weekly hours on one screen."""
 

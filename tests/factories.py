@@ -9,7 +9,7 @@ from django.utils import timezone
 from bookings.models import Appointment, AppointmentSource, AppointmentStatus
 from bookings.services import notes as note_services
 from treatments import services as treatment_services
-from treatments.models import AnswerValue, ContraindicationItem
+from treatments.models import AnswerValue, ContraindicationItem, ContraindicationVersion
 
 
 def red_flags_no() -> dict[str, str]:
@@ -19,6 +19,27 @@ def red_flags_no() -> dict[str, str]:
         for code in ContraindicationItem.objects.filter(active=True, code__startswith="rf-")
         .values_list("code", flat=True)
     }
+
+
+def today_no(appointment=None) -> dict[str, str]:
+    """Every question about the day of the visit answered 'no', as asked at check-in (for
+    `appointment`: the ones its treatment asks; None: all of them)."""
+    if appointment is not None:
+        from bookings.selectors.screening import today_questions
+
+        return {e.code: AnswerValue.NO for e in today_questions(appointment.treatment_type.code)}
+    return {
+        code: AnswerValue.NO
+        for code in ContraindicationVersion.objects.filter(
+            current_of__active=True, asked_on_visit_day=True
+        ).values_list("item__code", flat=True)
+    }
+
+
+def visit_asked() -> dict[str, str]:
+    """A visit's checklist with everything it must ask explicitly answered 'no': the
+    red-flag screen and the questions about the day."""
+    return red_flags_no() | today_no()
 
 
 def screened(client, *, by=None, **answers) -> None:
@@ -62,7 +83,7 @@ def signed_note_with_parts(client, therapist, option):
 
     by = therapist.user
     note = start_note(client, therapist, option)
-    note_services.note_save_checklist(note=note, answers=red_flags_no(), by=by)
+    note_services.note_save_checklist(note=note, answers=visit_asked(), by=by)
     note_services.body_map_mark_treated(note=note, sites=[BodySite.objects.first()], by=by)
     note_services.referral_add(
         note=note, referred_to="Family doctor", urgency="routine", client_told="See your GP.", by=by

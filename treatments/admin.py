@@ -82,7 +82,10 @@ class ContraindicationVersionInline(admin.TabularInline):
     fk_name = "item"
     extra = 0
     can_delete = False
-    fields = ["version", "question", "wording", "what_changed", "category", "action", "created_at", "created_by"]
+    fields = [
+        "version", "question", "wording", "what_changed", "category", "action",
+        "asked_on_visit_day", "created_at", "created_by",
+    ]
     readonly_fields = fields
     ordering = ["-version"]
     verbose_name_plural = "versions (read-only; an edit adds a new one)"
@@ -122,7 +125,7 @@ class ContraindicationItemAdmin(admin.ModelAdmin):
             "fields": [
                 "question", "wording", "category", "action", "requires_clearance", "refer",
                 "treatment_types", "body_sites", "other_types_action", "escalates_with_emergency",
-                "guidance", "client_advice",
+                "asked_on_visit_day", "guidance", "client_advice",
             ]
         }),
     ]

@@ -6,8 +6,12 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from treatments.models import ContraindicationItem, ContraindicationVersion
-from treatments.services import VERSION_FIELDS, VERSION_M2M
+from treatments.models import (
+    VERSION_FIELDS,
+    VERSION_M2M,
+    ContraindicationItem,
+    ContraindicationVersion,
+)
 
 CONSENT_ONLY_WITHDRAWAL = (
     "A recorded consent cannot be changed, only withdrawn. Record a new consent instead."

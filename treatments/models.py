@@ -219,6 +219,24 @@ class AppendOnlyModel(models.Model):
         super().save(*args, **kwargs)
 
 
+# The content of a catalogue version: what an edit may change, what a new version copies
+# and what the admin compares between two versions. Number, author and time are not content.
+VERSION_FIELDS = (
+    "question",
+    "wording",
+    "category",
+    "action",
+    "requires_clearance",
+    "refer",
+    "other_types_action",
+    "escalates_with_emergency",
+    "asked_on_visit_day",
+    "guidance",
+    "client_advice",
+)
+VERSION_M2M = ("treatment_types", "body_sites")
+
+
 class ContraindicationItem(models.Model):
     """A stable catalogue entry (its code never changes); its content lives in versions."""
 
@@ -275,6 +293,14 @@ class ContraindicationVersion(AppendOnlyModel):
     escalates_with_emergency = models.BooleanField(
         default=False,
         help_text="Becomes an emergency when any emergency red flag is also answered yes.",
+    )
+    asked_on_visit_day = models.BooleanField(
+        "asked on the day of the visit",
+        default=False,
+        help_text=(
+            "About how the client is on the day (fever, alcohol, painkillers taken): not asked "
+            "or judged at booking; asked again at check-in and judged for that visit only."
+        ),
     )
     guidance = models.TextField(blank=True, help_text="What the therapist should do.")
     client_advice = models.TextField(blank=True, help_text="What the client is told, in plain language.")

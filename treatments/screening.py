@@ -17,6 +17,12 @@ not expired, not withdrawn). Without one the verdict carries a finding with code
 `consent-<region>` (e.g. `consent-gluteal`) and action `needs-consent`: booking is
 allowed, but, like a missing clearance, the session may not start (`may_start` is False)
 until consent is recorded.
+
+Visit-day items (`asked_on_visit_day`: fever, alcohol, painkillers taken) ask how the
+client is on the day of the visit. `asked_at_booking()` is the one rule for when they are
+asked: booking neither asks nor judges them (`screen(..., on_visit_day=False)`), while a
+screening for the visit itself judges them from that visit's answers and lists the ones
+without an answer in `Verdict.unasked_today`.
 """
 
 from __future__ import annotations
@@ -88,6 +94,7 @@ class CatalogueEntry:
     body_sites: frozenset[str] = frozenset()
     other_types_action: str = ""
     escalates_with_emergency: bool = False
+    asked_on_visit_day: bool = False
     guidance: str = ""
     client_advice: str = ""
 
@@ -108,6 +115,7 @@ class CatalogueEntry:
             body_sites=frozenset(s.code for s in version.body_sites.all()),
             other_types_action=version.other_types_action,
             escalates_with_emergency=version.escalates_with_emergency,
+            asked_on_visit_day=version.asked_on_visit_day,
             guidance=version.guidance,
             client_advice=version.client_advice,
         )
@@ -121,6 +129,19 @@ class CatalogueEntry:
         if not self.treatment_types or treatment_code in self.treatment_types:
             return self.action
         return self.other_types_action or None
+
+
+def asked_at_booking(entry: CatalogueEntry | Any) -> bool:
+    """Whether the item is asked and judged when the client books (an entry or a version).
+
+    Items about the day of the visit are not: answered days ahead they would be guesses, so
+    they are asked at check-in and judged for that visit only."""
+    return not entry.asked_on_visit_day
+
+
+def asked_on_the_day(entries: Iterable[CatalogueEntry], treatment_code: str) -> list[CatalogueEntry]:
+    """The items a visit of this treatment asks on the day (those it can be affected by)."""
+    return [e for e in entries if not asked_at_booking(e) and e.action_for(treatment_code)]
 
 
 @dataclass(frozen=True)
@@ -174,6 +195,7 @@ class Finding:
     refer: bool = False
     cleared: bool = False
     escalated: bool = False
+    visit_day: bool = False
     guidance: str = ""
     client_advice: str = ""
 
@@ -202,6 +224,7 @@ class Finding:
             "refer": self.refer,
             "cleared": self.cleared,
             "escalated": self.escalated,
+            "visit_day": self.visit_day,
         }
 
 
@@ -220,6 +243,7 @@ class Verdict:
     referral: str | None
     client_advice: tuple[str, ...]
     unasked_red_flags: tuple[str, ...] = ()
+    unasked_today: tuple[str, ...] = ()
     screened_at: dt.datetime | None = field(default=None, compare=False)
 
     @property
@@ -229,6 +253,11 @@ class Verdict:
     @property
     def blocking(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.blocks)
+
+    @property
+    def not_today_only(self) -> bool:
+        """Treatment is refused by the day's answers alone: another day may be fine."""
+        return bool(self.blocking) and all(f.visit_day for f in self.blocking)
 
     @property
     def needs_referral(self) -> bool:
@@ -261,6 +290,7 @@ class Verdict:
             "referral": self.referral,
             "findings": [f.as_dict() for f in self.findings],
             "unasked_red_flags": list(self.unasked_red_flags),
+            "unasked_today": list(self.unasked_today),
             "screened_at": self.screened_at.isoformat() if self.screened_at else None,
         }
 
@@ -305,6 +335,7 @@ def screen(
     clearances: Iterable[Any] | None = None,
     now: dt.datetime | None = None,
     catalogue: Iterable[Any] | None = None,
+    on_visit_day: bool = True,
 ) -> Verdict:
     """Screen `answers` (item code -> True/False or 'yes'/'no'/'not-asked') for a treatment.
 
@@ -313,6 +344,8 @@ def screen(
     `consents`: Consent rows of the client (None: no consent known).
     `clearances`: MedicalClearance rows or ClearanceFacts (None: none known).
     `catalogue`: current versions or CatalogueEntry values (None: load the current catalogue).
+    `on_visit_day`: False at booking, which leaves out the items `asked_at_booking()` says
+    are not asked then; True (a visit) judges them and lists the unanswered ones.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -320,7 +353,7 @@ def screen(
         from treatments.selectors import catalogue_current
 
         catalogue = catalogue_current()
-    entries = _entries(catalogue)
+    entries = [e for e in _entries(catalogue) if on_visit_day or asked_at_booking(e)]
     profile = _profile(treatment_type)
     worked = frozenset(sites) if sites is not None else profile.body_sites
     cleared_by = _clearance_facts(clearances or ())
@@ -356,6 +389,7 @@ def screen(
                 refer=entry.refer or action in REFERRAL_ACTIONS,
                 cleared=needs_clearance and any(c.covers(entry.code, today) for c in cleared_by),
                 escalated=escalated,
+                visit_day=entry.asked_on_visit_day,
                 guidance=entry.guidance,
                 client_advice=entry.client_advice,
             )
@@ -391,12 +425,19 @@ def screen(
         referral=referral,
         client_advice=_advice(findings),
         unasked_red_flags=tuple(
+            e.code for e in entries if e.is_red_flag and _unanswered(answers.get(e.code))
+        ),
+        unasked_today=tuple(
             e.code
-            for e in entries
-            if e.is_red_flag and answers.get(e.code) in (None, "not-asked", "")
+            for e in asked_on_the_day(entries, profile.code)
+            if _unanswered(answers.get(e.code))
         ),
         screened_at=now,
     )
+
+
+def _unanswered(value: Any) -> bool:
+    return value is None or value in ("not-asked", "")
 
 
 def _advice(findings: list[Finding]) -> tuple[str, ...]:

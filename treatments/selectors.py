@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clinic.models import Client, Therapist
 from treatments.models import (
+    VERSION_FIELDS,
     Consent,
     ContraindicationAnswer,
     ContraindicationVersion,
@@ -61,13 +62,22 @@ def items_for_treatment(treatment_type: TreatmentType | str) -> list[Contraindic
     return [v for v in catalogue_current() if CatalogueEntry.from_version(v).action_for(code)]
 
 
-def answers_for_client(client: Client) -> dict[str, str]:
-    """Item code -> 'yes' / 'no' / 'not-asked' for the client's current answers (1 query)."""
-    return dict(
-        ContraindicationAnswer.objects.filter(intake__client=client).values_list(
-            "item__code", "answer"
-        )
+def answers_for_client(
+    client: Client, *, visit: tuple[datetime, datetime] | None = None
+) -> dict[str, str]:
+    """Item code -> 'yes' / 'no' / 'not-asked' for the client's current answers (1 query).
+
+    `visit`: when a visit is screened, its (opens, closes): an answer to an item asked on
+    the day of the visit counts only when it was given then; outside it, the item is left
+    out (unanswered for this visit)."""
+    rows = ContraindicationAnswer.objects.filter(intake__client=client).values_list(
+        "item__code", "answer", "answered_at", "item__current_version__asked_on_visit_day"
     )
+    return {
+        code: answer
+        for code, answer, answered_at, on_the_day in rows
+        if not on_the_day or (visit is not None and visit[0] <= answered_at < visit[1])
+    }
 
 
 def consents_for_client(client: Client) -> list[Consent]:
@@ -92,6 +102,8 @@ class ScreeningContext:
     clearances: list[ClearanceFacts]
     catalogue: list[CatalogueEntry]
     now: datetime
+    # Screening a visit (check-in, the note) rather than a booking: see `screen()`.
+    on_visit_day: bool = False
 
     def screen(self, treatment_type, sites: Iterable[str] | None = None) -> Verdict:
         return screen(
@@ -102,17 +114,27 @@ class ScreeningContext:
             clearances=self.clearances,
             now=self.now,
             catalogue=self.catalogue,
+            on_visit_day=self.on_visit_day,
         )
 
 
-def screening_context_for(client: Client, *, now: datetime | None = None) -> ScreeningContext:
-    """Load a client's answers, consents, clearances and the current catalogue (7 queries)."""
+def screening_context_for(
+    client: Client,
+    *,
+    now: datetime | None = None,
+    visit: tuple[datetime, datetime] | None = None,
+) -> ScreeningContext:
+    """Load a client's answers, consents, clearances and the current catalogue (7 queries).
+
+    `visit`: (opens, closes) of the visit being screened; None screens a booking, which
+    neither asks nor judges the items about the day of the visit."""
     return ScreeningContext(
-        answers=answers_for_client(client),
+        answers=answers_for_client(client, visit=visit),
         consents=consents_for_client(client),
         clearances=[ClearanceFacts.from_clearance(c) for c in clearances_for_client(client)],
         catalogue=catalogue_entries(),
         now=now or timezone.now(),
+        on_visit_day=visit is not None,
     )
 
 
@@ -129,10 +151,6 @@ def screen_client(
 
 # --- Catalogue history ----------------------------------------------------------------------
 
-VERSION_COMPARED = (
-    "question", "wording", "category", "action", "requires_clearance", "refer",
-    "other_types_action", "escalates_with_emergency", "guidance", "client_advice",
-)
 
 
 @dataclass(frozen=True)
@@ -143,7 +161,7 @@ class VersionChange:
 
 
 def _compared(version: ContraindicationVersion) -> dict[str, Any]:
-    values = {f: getattr(version, f) for f in VERSION_COMPARED}
+    values = {f: getattr(version, f) for f in VERSION_FIELDS}
     values["treatment_types"] = sorted(t.code for t in version.treatment_types.all())
     values["body_sites"] = sorted(s.code for s in version.body_sites.all())
     return values

@@ -21,6 +21,8 @@ from django.utils import timezone
 from clinic.models import Client
 from clinic.validation import validate_row
 from treatments.models import (
+    VERSION_FIELDS,
+    VERSION_M2M,
     AnswerValue,
     BodySite,
     ChangeKind,
@@ -40,20 +42,6 @@ UNKNOWN_ITEM = "There is no catalogue item with the code %(code)s."
 ITEM_HAS_NO_VERSION = "This catalogue item has no version yet."
 NOT_AN_INTAKE_FIELD = "%(field)s is not a field of the health intake."
 
-# The content of a catalogue version; everything else (number, author, time) is set here.
-VERSION_FIELDS = (
-    "question",
-    "wording",
-    "category",
-    "action",
-    "requires_clearance",
-    "refer",
-    "other_types_action",
-    "escalates_with_emergency",
-    "guidance",
-    "client_advice",
-)
-VERSION_M2M = ("treatment_types", "body_sites")
 
 INTAKE_FIELDS = (
     "medications",

@@ -19,8 +19,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from bookings import rules
 from bookings.admin.lists import QuickRows
@@ -117,8 +119,15 @@ class AppointmentChangeForm(ServiceForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         current = self.instance.status
-        allowed = {current, *rules.next_statuses(current)}
+        # Check-in asks the client today's questions first: it has its own page.
+        allowed = {current, *rules.next_statuses(current)} - {Status.CHECKED_IN} | {current}
         self.fields["status"].choices = [(v, label) for v, label in Status.choices if v in allowed]
+        if rules.can_check_in(self.instance):
+            url = reverse("admin:bookings_appointment_check_in", args=[self.instance.pk])
+            self.fields["status"].help_text = format_html(
+                'To check the client in, use <a href="{}">Check in</a>: it asks today\'s questions.',
+                url,
+            )
 
     def apply(self, data: dict) -> Appointment:
         appointment = self.instance
@@ -280,7 +289,17 @@ class AppointmentAdmin(QuickRows, admin.ModelAdmin):
 
     @admin.action(description="Check in", permissions=["change"])
     def check_in(self, request, queryset):
+        """Check-in asks the client today's questions: one appointment goes to its check-in
+        page; several are checked in only where today's answers are already recorded."""
+        appointment = queryset.get() if queryset.count() == 1 else None
+        if appointment is not None and rules.can_check_in(appointment):
+            return redirect(
+                reverse("admin:bookings_appointment_check_in", args=[appointment.pk])
+                + "?"
+                + urlencode({"next": request.get_full_path()})
+            )
         self._move(request, queryset, Status.CHECKED_IN, "Checked in")
+        return None
 
     @admin.action(description="Confirm online details (client present)", permissions=["change"])
     def confirm_online_details(self, request, queryset):

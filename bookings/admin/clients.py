@@ -24,6 +24,7 @@ from bookings.selectors.visibility import (
     clinical_scope,
     may_break_the_glass,
 )
+from bookings.services.appointments import upcoming_screening_refresh
 from bookings.services.notes import access_record, client_ip
 from bookings.services.privacy import client_export
 from bookings.views.privacy import export_response
@@ -64,6 +65,11 @@ class HealthIntakeAdmin(AccessLogged, VisibilityRuleMixin, treatments_admin.Heal
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Answers and consents changed: the schedule's flags follow.
+        upcoming_screening_refresh(client=form.instance.client)
+
 
 @admin.register(Consent)
 class ConsentAdmin(AccessLogged, VisibilityRuleMixin, treatments_admin.ConsentAdmin):
@@ -71,10 +77,20 @@ class ConsentAdmin(AccessLogged, VisibilityRuleMixin, treatments_admin.ConsentAd
     client_path = "intake.client"
     client_filter = "intake__client__id__exact"
 
+    @admin.action(description="Withdraw the selected consents now")
+    def withdraw(self, request, queryset):
+        clients = {c.intake.client for c in queryset.filter(withdrawn_at=None).select_related("intake__client")}
+        super().withdraw(request, queryset)
+        for client in clients:
+            upcoming_screening_refresh(client=client)
+
 
 @admin.register(MedicalClearance)
 class MedicalClearanceAdmin(AccessLogged, VisibilityRuleMixin, treatments_admin.MedicalClearanceAdmin):
-    pass
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            upcoming_screening_refresh(client=obj.client)
 
 
 @admin.register(HealthRecordChange)

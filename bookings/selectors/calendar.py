@@ -31,6 +31,7 @@ from bookings.models import (
     WorkingHours,
 )
 from bookings.models.notes import NoteStatus, SessionNote
+from bookings.rules import can_check_in
 from bookings.selectors.availability import Diary, Slot, clinic_zone
 from clinic.models import Room, Therapist
 from treatments.models import TreatmentOption
@@ -179,6 +180,10 @@ def calendar_range(start: date, end: date, *, view: str, user) -> dict[str, Any]
                     "active": active,
                     "started": a.starts_at <= now,
                     "noteUrl": f"{note_add}?appointment={a.pk}" if note_add and active else "",
+                    # Check-in asks today's questions, so it is a page, not a button.
+                    "checkInUrl": reverse("admin:bookings_appointment_check_in", args=[a.pk])
+                    if can_check_in(a)
+                    else "",
                 },
             }
         )

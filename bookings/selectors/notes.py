@@ -12,13 +12,13 @@ from django.utils.html import escape
 
 from bookings.models import BodyMapEntry, SessionNote
 from bookings.models.notes import NoteStatus
+from bookings.selectors.screening import answers_for_visit
 from bookings.selectors.visibility import notes_writable_by
 from clinic.models import Client
 from treatments.models import AnswerValue, TreatmentType
 from treatments.outcomes import INSTRUMENTS, NPRS
 from treatments.screening import CatalogueEntry, Verdict, screen
 from treatments.selectors import (
-    answers_for_client,
     catalogue_entries,
     clearances_for_client,
     consents_for_client,
@@ -53,7 +53,7 @@ def checklist_for_note(
     """The rows the note opens with: the saved snapshot where there is one, else the
     client's current intake answers against the current catalogue."""
     entries = entries if entries is not None else catalogue_entries()
-    intake = answers_for_client(note.client)
+    intake = answers_for_visit(note.appointment)
     saved = {row.code: row for row in note.checklist.all()}
     treatment_code = note.appointment.treatment_type.code
     rows = []

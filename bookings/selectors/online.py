@@ -29,7 +29,7 @@ from treatments.models import (
     TreatmentOption,
     TreatmentType,
 )
-from treatments.screening import CatalogueEntry, Verdict, screen
+from treatments.screening import CatalogueEntry, Verdict, asked_at_booking, screen
 from treatments.selectors import answers_for_client, catalogue_current
 
 SEARCH_DAYS = 14
@@ -50,8 +50,10 @@ def screening_versions(treatment_type: TreatmentType) -> dict[str, list[Contrain
     """The current catalogue split for the health step (3 queries).
 
     `red_flags`: asked always; `relevant`: other items that can change what we do for this
-    treatment; `all`: every active item (answers to any of them are accepted and stored)."""
-    versions = catalogue_current()
+    treatment; `all`: every active item asked at booking (answers to any of them are
+    accepted and stored). Items about the day of the visit are in none of them: they are
+    asked at check-in (`treatments.screening.asked_at_booking`)."""
+    versions = [v for v in catalogue_current() if asked_at_booking(v)]
     red_flags, relevant = [], []
     for version in versions:
         entry = CatalogueEntry.from_version(version)
@@ -91,6 +93,7 @@ def screening_verdict(
         clearances=(),
         now=now or timezone.now(),
         catalogue=[CatalogueEntry.from_version(v) for v in catalogue_current()],
+        on_visit_day=False,
     )
 
 

@@ -15,7 +15,9 @@ The client hears about every move and cancellation (emails sent on commit throug
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
@@ -24,45 +26,108 @@ from django.utils import timezone
 from bookings import emails, errors, rules
 from bookings.models import Appointment, AppointmentStatus, BookingPolicy
 from bookings.selectors.availability import Diary, clinic_zone
-from bookings.selectors.screening import SessionScreening, screening_for, session_screening
+from bookings.selectors.screening import (
+    SessionScreening,
+    screening_for,
+    session_screening,
+    today_questions,
+)
 from bookings.selectors.visibility import check_may_change
 from bookings.templatetags.client_time import client_time
 from clinic import generations
 from clinic.models import Client, Room, Therapist
 from clinic.validation import validate_row
-from treatments.models import TreatmentOption
+from treatments import services as clinical
+from treatments.models import AnswerValue, TreatmentOption
 
 Status = AppointmentStatus
 
 # Every path that checks in or moves an appointment obeys these.
-CLEARANCE_MISSING = (
-    "This appointment needs a medical clearance: record a valid clearance before checking in."
-)
+TODAY_NOT_ASKED = "These are not questions asked on the day of this visit: %(codes)s."
+TODAY_YES_OR_NO = "Answer each question about today with yes or no."
 NOTE_SIGNED = "The session note of this appointment is signed; the appointment cannot be moved."
 
 
-def _record_screening(appointment: Appointment, screening: SessionScreening) -> None:
-    """Keep the flags the schedule shows in step with the record as it stands."""
+def _record_screening(appointment: Appointment, screening: SessionScreening) -> bool:
+    """Keep the flags the schedule shows in step with the record as it stands; True when
+    they changed."""
     flags = {
         "needs_clearance": screening.needs_clearance,
         "needs_consent": screening.needs_consent,
         "needs_review": screening.needs_review,
     }
-    if any(getattr(appointment, name) != value for name, value in flags.items()):
-        Appointment.objects.filter(pk=appointment.pk).update(**flags)
-        generations.bump(generations.DIARY)  # the schedule shows the flags
-        for name, value in flags.items():
-            setattr(appointment, name, value)
+    if all(getattr(appointment, name) == value for name, value in flags.items()):
+        return False
+    Appointment.objects.filter(pk=appointment.pk).update(**flags)
+    generations.bump(generations.DIARY)  # the schedule shows the flags
+    for name, value in flags.items():
+        setattr(appointment, name, value)
+    return True
 
 
-def _check_in_gate(appointment: Appointment, *, now: datetime) -> None:
+def upcoming_screening_refresh(*, client: Client, now: datetime | None = None) -> int:
+    """Screen the client's upcoming appointments (still to be checked in) again against
+    the record as it stands, and record the result on each, so the schedule's flags follow
+    a clearance or consent recorded or withdrawn (or answers changed) after booking.
+    Returns how many appointments' flags changed."""
+    now = now or timezone.now()
+    upcoming = list(
+        Appointment.objects.filter(client=client, status__in=rules.CHANGEABLE, ends_at__gt=now)
+    )
+    screenings: dict[int, SessionScreening] = {}
+    changed = 0
+    for appointment in upcoming:
+        if appointment.treatment_type_id not in screenings:
+            screenings[appointment.treatment_type_id] = screening_for(
+                client=client, treatment_type_id=appointment.treatment_type_id, now=now
+            )
+        changed += _record_screening(appointment, screenings[appointment.treatment_type_id])
+    return changed
+
+
+def _check_in_gate(
+    appointment: Appointment,
+    *,
+    now: datetime,
+    today_answers: Mapping[str, Any] | None = None,
+    by=None,
+) -> None:
     """Check-in is the start of the session: the session gate decides, with the answers on
-    the client's record. The appointment's flags are refreshed either way, so a clearance
-    recorded since booking clears the schedule's flag."""
-    current = Appointment.objects.select_related("client").get(pk=appointment.pk)
+    the client's record (the questions about the day counted only when answered for this
+    visit). `today_answers` are those answers, given at check-in: they are recorded first
+    and stay recorded when the gate refuses, since they are the reason it does. The
+    appointment's flags are refreshed either way, so a clearance recorded since booking
+    clears the schedule's flag."""
+    current = Appointment.objects.select_related("client", "treatment_type").get(pk=appointment.pk)
+    if today_answers:
+        today_answers_record(appointment=current, answers=today_answers, by=by, now=now)
     screening = session_screening(current, now=now)
     _record_screening(current, screening)
     screening.check()
+
+
+def today_answers_record(
+    *, appointment: Appointment, answers: Mapping[str, Any], by, now: datetime | None = None
+) -> None:
+    """Record the client's answers to the questions about the day of the visit (yes or no,
+    each explicitly), for this visit: in the client's health record, whose history keeps
+    every change, at the time of asking, which is what makes them count for this visit
+    (`rules.visit_window`). Only this visit's questions are accepted."""
+    now = now or timezone.now()
+    asked = {e.code for e in today_questions(appointment.treatment_type.code)}
+    unknown = sorted(set(answers) - asked)
+    if unknown:
+        raise ValidationError(
+            TODAY_NOT_ASKED, code="today_not_asked", params={"codes": ", ".join(unknown)}
+        )
+    values = {}
+    for code, value in answers.items():
+        if value not in (True, False, AnswerValue.YES, AnswerValue.NO):
+            raise ValidationError(TODAY_YES_OR_NO, code="today_yes_or_no")
+        values[code] = AnswerValue.YES if value in (True, AnswerValue.YES) else AnswerValue.NO
+    with transaction.atomic():
+        intake = clinical.intake_get_or_create(client=appointment.client, by=by, now=now)
+        clinical.answers_record(intake=intake, answers=values, by=by, now=now)
 
 
 def _check_note_not_signed(appointment: Appointment) -> None:
@@ -378,6 +443,7 @@ def appointment_set_status(
     to_status: str,
     now: datetime | None = None,
     by=None,
+    today_answers: Mapping[str, Any] | None = None,
 ) -> Appointment:
     """Move an appointment from `from_status` to `to_status`, compare-and-swap (`by`: the
     staff user; a therapist only on their own appointments).
@@ -386,6 +452,10 @@ def appointment_set_status(
     for it (`rules.check_transition`: check-in opens shortly before the start on the day,
     no-show and completed only after the start), or when someone else changed the status
     first (the row no longer has `from_status`).
+
+    Checking in passes the session gate (`bookings.selectors.screening`); `today_answers`
+    are the client's answers to the questions about the day of the visit
+    (`today_questions`), asked at check-in and recorded before the gate screens them.
     """
     now = now or timezone.now()
     check_may_change(by, appointment=appointment, therapist_id=None)
@@ -397,7 +467,7 @@ def appointment_set_status(
         policy=BookingPolicy.current(),
     )
     if to_status == Status.CHECKED_IN:
-        _check_in_gate(appointment, now=now)
+        _check_in_gate(appointment, now=now, today_answers=today_answers, by=by)
     with transaction.atomic():
         # No transition leads from a status that frees the diary back to one that holds
         # it, so this update can never collide with the overlap guards.

@@ -31,7 +31,12 @@ from bookings.models import (
 )
 from bookings.models.notes import SIGNED_NOTE_IS_READ_ONLY, AccessAction, NoteStatus, Side
 from bookings.selectors.notes import relevant_entries, verdict_for_note
-from bookings.selectors.screening import SCREENING_FORBIDS, session_screening
+from bookings.selectors.screening import (
+    SCREENING_FORBIDS,
+    answers_for_visit,
+    session_screening,
+    visit_window_of,
+)
 from bookings.selectors.visibility import (
     notes_visible_to,
     notes_writable_by,
@@ -41,8 +46,8 @@ from bookings.selectors.visibility import (
 from clinic.models import Client
 from treatments import services as treatment_services
 from treatments.models import AnswerValue, BodySite, HomeCareSheet
-from treatments.screening import REFERRAL_ACTIONS
-from treatments.selectors import answers_for_client, catalogue_entries
+from treatments.screening import REFERRAL_ACTIONS, asked_on_the_day
+from treatments.selectors import catalogue_entries
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +65,10 @@ MODIFICATION_REQUIRED = "Today's screening asks for a modification: write how tr
 ADDENDUM_ONLY_ON_SIGNED = "Addenda are for signed notes; edit the draft instead."
 ADDENDUM_NOT_ALLOWED = "Only the treating therapist or a clinic manager can add an addendum."
 BAD_ANSWER = "Answer yes, no or not asked."
+TODAY_TOO_EARLY = (
+    "The questions about how the client is today are answered on the day of the visit, "
+    "from the time check-in opens: leave them as not asked until then."
+)
 NO_EMAIL = "The client has no email address; give the sheets on paper."
 NOTHING_TO_SEND = "There are no home-care sheets to send for this session."
 
@@ -204,7 +213,8 @@ def note_save_checklist(
     the screening verdict on the note.
 
     `answers`: item code -> yes/no/not-asked for today; items not given keep the client's
-    intake answer. An answer that differs from the intake is recorded in the intake through
+    intake answer (the questions about the day: only an answer given for this visit, and
+    they can be answered only from the moment check-in opens). An answer that differs from the intake is recorded in the intake through
     treatments.services, which keeps the history. Sites the verdict says to avoid are marked
     avoided on the body map. Returns the Verdict."""
     now = now or timezone.now()
@@ -215,13 +225,17 @@ def note_save_checklist(
     entries = catalogue_entries()
     treatment_code = note.appointment.treatment_type.code
     relevant = relevant_entries(treatment_code, entries)
-    intake_answers = answers_for_client(note.client)
+    window = visit_window_of(note.appointment)
+    intake_answers = answers_for_visit(note.appointment, window)
     today = {e.code: intake_answers.get(e.code, AnswerValue.NOT_ASKED) for e in relevant}
+    on_the_day = {e.code for e in asked_on_the_day(relevant, treatment_code)}
     changed = {}
     for code, value in answers.items():
         if code not in today:
             continue
         value = _answer(value)
+        if code in on_the_day and value != AnswerValue.NOT_ASKED and now < window[0]:
+            raise ValidationError(TODAY_TOO_EARLY, code="today_too_early")
         if value != today[code]:
             changed[code] = value
         today[code] = value

@@ -18,10 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import ConfirmedVia, OnlineSubmission
+from bookings.services.appointments import upcoming_screening_refresh
 from bookings.services.portal import token_hash
 from clinic.models import Client
 from treatments import services as clinical
 from treatments.models import ConsentKind, ConsentMethod
+from treatments.screening import asked_at_booking
+from treatments.selectors import catalogue_entries
 
 CONFIRM_LINK_INVALID = (
     "This confirmation link has expired or has already been used. If you still need to "
@@ -102,8 +105,12 @@ def _apply(submission: OnlineSubmission, *, by, now: datetime) -> None:
         client.full_clean(validate_constraints=False)
         client.save(update_fields=changed)
     intake = clinical.intake_get_or_create(client=client, by=by, now=now)
-    if submission.answers:
-        clinical.answers_record(intake=intake, answers=dict(submission.answers), by=by, now=now)
+    # An answer about the day of the visit given at booking says nothing about that day
+    # (and recorded now it would count as asked for it): only the others enter the record.
+    on_the_day = {e.code for e in catalogue_entries() if not asked_at_booking(e)}
+    answers = {code: v for code, v in submission.answers.items() if code not in on_the_day}
+    if answers:
+        clinical.answers_record(intake=intake, answers=answers, by=by, now=now)
     if submission.general_consent:
         clinical.consent_give(
             client=client, kind=ConsentKind.GENERAL, method=ConsentMethod.ELECTRONIC, by=by, now=now
@@ -117,3 +124,5 @@ def _apply(submission: OnlineSubmission, *, by, now: datetime) -> None:
             by=by,
             now=now,
         )
+    # The record changed: every upcoming appointment's flags follow it.
+    upcoming_screening_refresh(client=client, now=now)

@@ -108,6 +108,14 @@ class MoveIn(Schema):
 
 class StatusIn(Schema):
     to_status: Literal["confirmed", "checked_in", "completed", "no_show"]
+    today: dict[str, Literal["yes", "no"]] = Field(
+        default_factory=dict,
+        description=(
+            "Checking in: the client's answers, asked now, to the questions about the day of "
+            "the visit (catalogue code -> yes/no, e.g. ci-fever). Check-in is refused until "
+            "they are answered for this visit."
+        ),
+    )
 
 
 class CancelIn(Schema):
@@ -333,7 +341,7 @@ def set_status(request: HttpRequest, appointment_id: Id, payload: StatusIn):
     try:
         changed = appointment_set_status(
             appointment=appointment, from_status=appointment.status, to_status=payload.to_status,
-            by=request.user,
+            by=request.user, today_answers=payload.today or None,
         )
     except ValidationError as exc:
         return _refused(exc)

@@ -13,7 +13,7 @@ from bookings.selectors.online import screening_versions
 from bookings.services import notes as note_services
 from bookings.services.appointments import appointment_book
 from bookings.services.plans import PlanSpec, plan_book
-from tests.factories import red_flags_no, start_note
+from tests.factories import start_note, visit_asked
 
 TORONTO = ZoneInfo("America/Toronto")
 # A Friday noon; Monday 2026-11-23 is comfortably past the 12-hour notice.
@@ -236,6 +236,6 @@ def note(client_person, therapist, option_60):
 @pytest.fixture
 def clear_note(note, therapist):
     """A draft whose checklist is confirmed with no findings (red flags asked: all 'no')."""
-    note_services.note_save_checklist(note=note, answers=red_flags_no(), by=therapist.user)
+    note_services.note_save_checklist(note=note, answers=visit_asked(), by=therapist.user)
     note.refresh_from_db()
     return note

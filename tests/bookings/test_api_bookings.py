@@ -184,12 +184,22 @@ def test_an_emergency_red_flag_answers_422_with_advice_and_books_nothing(
 
 
 def test_a_do_not_treat_finding_answers_422(client, working_therapist, body):
-    body["screening"]["ci-fever"] = True
+    body["screening"]["ci-acute-medical"] = True
 
     response = post(client, body)
 
     assert response.status_code == 422
-    assert {"code": "ci-fever", "action": "do-not-treat"} in response.json()["findings"]
+    assert {"code": "ci-acute-medical", "action": "do-not-treat"} in response.json()["findings"]
+
+
+def test_questions_about_the_day_of_the_visit_are_not_asked_at_booking(client, working_therapist, body):
+    # Not required: the booking is made without them (they are asked at check-in) ...
+    assert not {"ci-fever", "ci-intoxicated", "ci-feedback-meds"} & set(body["screening"])
+    # ... and an answer to one is refused, not judged days ahead of the visit.
+    response = post(client, body | {"screening": body["screening"] | {"ci-fever": True}})
+    assert response.status_code == 400
+    assert "screening.ci-fever" in response.content.decode()
+    assert post(client, body).status_code == 201
 
 
 @pytest.mark.parametrize(

@@ -16,10 +16,12 @@ from hypothesis import strategies as st
 
 from bookings.models import Appointment, AppointmentSource, AppointmentStatus, Closure, TimeOff
 from bookings.selectors.calendar import floating, staff_starts
+from bookings.selectors.screening import NOT_TODAY, TODAY_UNANSWERED
 from bookings.services.appointments import appointment_book
 from clinic.models import Client
 from tests.bookings.conftest import MONDAY, NOW, add_hours, local
 from tests.conftest import make_client, make_staff, make_therapist
+from tests.factories import screened, today_no
 
 pytestmark = pytest.mark.django_db
 
@@ -369,3 +371,24 @@ def test_every_offered_start_books(busy, pick, clock, working_therapist, option_
         source=AppointmentSource.STAFF, therapist=working_therapist, now=NOW,
     )
     assert booked.starts_at == chosen.start
+
+
+def test_check_in_needs_todays_answers_and_a_no_to_each(working_therapist, client_person, option_60, front_desk):
+    screened(client_person)
+    with time_machine.travel(NOW, tick=False):
+        visit = appointment_book(
+            client=client_person, option=option_60, starts_at=local(MONDAY, 10),
+            source=AppointmentSource.STAFF, therapist=working_therapist, now=NOW,
+        )
+    http = _as(front_desk)
+    path = f"appointments/{visit.pk}/status"
+    with time_machine.travel(local(MONDAY, 9, 55), tick=False):
+        response = _post(http, path, {"to_status": "checked_in"})
+        assert response.status_code == 409
+        assert response.json()["detail"] == TODAY_UNANSWERED
+        response = _post(http, path, {"to_status": "checked_in", "today": {"ci-fever": "yes"}})
+        assert response.status_code == 409 and response.json()["detail"].startswith(NOT_TODAY)
+        response = _post(http, path, {"to_status": "checked_in", "today": {"ci-fever": "maybe"}})
+        assert response.status_code == 400
+        response = _post(http, path, {"to_status": "checked_in", "today": today_no(visit)})
+        assert response.status_code == 200 and response.json()["status"] == "checked_in"

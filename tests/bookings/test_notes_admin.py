@@ -10,7 +10,7 @@ from django.utils.html import escape
 from bookings.admin.notes import BODY_MAP_ROW_REFUSED, NOTE_NOT_SAVED
 from bookings.models import BodyMapEntry, SessionNote
 from bookings.services import notes as services
-from tests.factories import red_flags_no, start_note
+from tests.factories import start_note, visit_asked
 from treatments.models import BodySite
 from treatments.screening import screen
 from treatments.selectors import catalogue_entries
@@ -76,7 +76,7 @@ def test_a_quick_pick_of_a_site_typed_in_the_table_is_not_a_conflict(client, dra
 
 
 def test_the_addendum_and_home_care_forms_sit_outside_the_note_form(client, draft, therapist):
-    services.note_save_checklist(note=draft, answers=red_flags_no(), by=therapist.user)
+    services.note_save_checklist(note=draft, answers=visit_asked(), by=therapist.user)
     services.note_sign(note=draft, by=therapist.user)
     client.force_login(therapist.user)
     page = client.get(f"/admin/bookings/sessionnote/{draft.pk}/change/").content.decode()

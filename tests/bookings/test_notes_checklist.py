@@ -16,9 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_note_opens_with_the_clients_intake_answers_and_every_red_flag(note, therapist, client_person):
-    answer(client_person, therapist.user, ci_fever="yes")
+    answer(client_person, therapist.user, ci_acute_medical="yes")
     rows = {r.code: r for r in checklist_for_note(note)}
-    assert rows["ci-fever"].answer == "yes"
+    assert rows["ci-acute-medical"].answer == "yes"
     red_flags = ContraindicationItem.objects.filter(code__startswith="rf-", active=True)
     assert set(red_flags.values_list("code", flat=True)) <= set(rows)
 
@@ -41,6 +41,14 @@ def test_an_answer_changed_today_is_recorded_in_the_intake_with_history(note, th
     services.note_save_checklist(note=note, answers={"ci-fever": "yes"}, by=therapist.user)
     assert ContraindicationAnswer.objects.get(intake__client=client_person, item__code="ci-fever").answer == "yes"
     assert HealthRecordChange.objects.count() == before + 1
+
+
+def test_a_question_about_the_day_opens_unanswered_unless_asked_for_this_visit(note, therapist, client_person):
+    # Answered after this visit's day (for another visit): not this visit's answer.
+    answer(client_person, therapist.user, ci_fever="no")
+    rows = {r.code: r for r in checklist_for_note(note)}
+    assert rows["ci-fever"].answer == "not-asked"
+    assert rows["ci-acute-medical"].answer == "not-asked"  # never answered
 
 
 def test_an_unknown_answer_is_refused_and_nothing_is_stored(note, therapist):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from bookings.selectors.availability import clinic_zone
 from bookings.services import notes as services
 from tests.conftest import make_client, make_therapist
-from tests.factories import red_flags_no, start_note
+from tests.factories import start_note, visit_asked
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def signed(option_60):
     ada = make_client("Ada", "Lovelace", date_of_birth=date(1980, 4, 2))
     note = start_note(ada, maya, option_60)
     by = maya.user
-    services.note_save_checklist(note=note, answers=red_flags_no(), by=by)
+    services.note_save_checklist(note=note, answers=visit_asked(), by=by)
     services.note_update(note=note, by=by, complaint="Ache when sitting", plan="Weekly")
     services.note_sign(note=note, by=by)
     services.note_add_addendum(note=note, by=by, reason="Side recorded wrongly", text="Right side.")

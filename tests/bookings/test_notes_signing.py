@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from bookings.models import NoteAddendum, SessionNote
 from bookings.models.notes import NoteStatus, ReferralUrgency
 from bookings.services import notes as services
-from tests.factories import answer, red_flags_no
+from tests.factories import answer, visit_asked
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def messages_of(exc_info) -> list[str]:
 
 
 def test_signing_as_treated_is_refused_while_the_verdict_forbids_treatment(note, therapist, client_person):
-    answer(client_person, therapist.user, ci_fever="yes")
+    answer(client_person, therapist.user, ci_acute_medical="yes")
     verdict = services.note_save_checklist(note=note, answers={}, by=therapist.user)
     assert not verdict.allowed
     with pytest.raises(ValidationError) as exc:
@@ -48,7 +48,7 @@ def test_an_emergency_red_flag_needs_a_recorded_referral_and_then_signs_as_not_t
 
 def test_a_modify_finding_requires_the_modification_to_be_written(note, therapist):
     services.note_save_checklist(
-        note=note, answers={**red_flags_no(), "ci-lubricant-allergy": "yes"}, by=therapist.user
+        note=note, answers={**visit_asked(), "ci-lubricant-allergy": "yes"}, by=therapist.user
     )
     with pytest.raises(ValidationError) as exc:
         services.note_sign(note=note, by=therapist.user)

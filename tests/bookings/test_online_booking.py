@@ -97,7 +97,7 @@ def test_returning_client_is_matched_by_email_ignoring_case_and_the_record_is_no
 
 @pytest.mark.parametrize(
     ("code", "referral"),
-    [("rf-saddle-numbness", "emergency"), ("rf-cancer", "urgent"), ("ci-fever", "do-not-treat")],
+    [("rf-saddle-numbness", "emergency"), ("rf-cancer", "urgent"), ("ci-acute-medical", "do-not-treat")],
 )
 def test_refusing_answers_raise_screening_refused_and_write_nothing(
     working_therapist, option_60, counts, code, referral
@@ -136,12 +136,21 @@ def test_clearance_finding_books_marked_and_the_confirmation_asks_for_the_note(
 def test_missing_answers_are_named_by_code(working_therapist, option_60, counts):
     before = counts()
     answers = all_no(option_60)
-    del answers["rf-saddle-numbness"], answers["ci-fever"]
+    del answers["rf-saddle-numbness"], answers["ci-acute-medical"]
     with pytest.raises(ValidationError) as error:
         create(option_60, local(MONDAY, 10), answers=answers)
     message = " ".join(error.value.message_dict["screening"])
-    assert "rf-saddle-numbness" in message and "ci-fever" in message
+    assert "rf-saddle-numbness" in message and "ci-acute-medical" in message
     assert counts() == before
+
+
+def test_a_fever_is_neither_asked_nor_judged_at_booking(working_therapist, option_60):
+    assert "ci-fever" not in all_no(option_60)
+    booking = create(option_60, local(MONDAY, 10), answers=all_no(option_60))
+    assert not booking.appointment.needs_review
+    with pytest.raises(ValidationError) as error:
+        create(option_60, local(MONDAY, 12), answers=all_no(option_60) | {"ci-fever": True})
+    assert "ci-fever" in " ".join(error.value.message_dict["screening"])
 
 
 def test_unknown_codes_and_non_boolean_answers_are_refused(working_therapist, option_60):

@@ -149,7 +149,7 @@ def test_urgent_and_do_not_treat_show_their_advice(first_slot, option_60, settin
     response = walk_to_review(browser, option_60, first_slot, answers=all_no(option_60) | {"rf-cancer": True})
     page = browser.get(response.url).content.decode()
     assert "Please see a doctor first" in page and settings.CLINIC_PHONE in page
-    response = walk_to_review(browser, option_60, first_slot, answers=all_no(option_60) | {"ci-fever": True})
+    response = walk_to_review(browser, option_60, first_slot, answers=all_no(option_60) | {"ci-acute-medical": True})
     assert "book again once you are well" in browser.get(response.url).content.decode()
 
 

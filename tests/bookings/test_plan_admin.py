@@ -12,7 +12,7 @@ from bookings.models import Appointment, AppointmentStatus, OutcomeResponse, Tre
 from bookings.services.appointments import appointment_cancel, appointment_set_status
 from tests.bookings.conftest import MONDAY, NOW, book, local, make_plan
 from tests.conftest import make_client, make_staff
-from tests.factories import screened
+from tests.factories import screened, today_no
 
 ADD = "admin:bookings_treatmentplan_add"
 
@@ -85,7 +85,10 @@ def test_the_plan_page_counts_sessions_and_links_measures(client, client_person,
     plan = make_plan(client_person, working_therapist, option_60)
     sessions = {s.number: s.appointment for s in plan.plan_sessions.select_related("appointment")}
     with time_machine.travel(sessions[1].starts_at + timedelta(minutes=5), tick=False):
-        appointment_set_status(appointment=sessions[1], from_status="booked", to_status="checked_in")
+        appointment_set_status(
+            appointment=sessions[1], from_status="booked", to_status="checked_in",
+            today_answers=today_no(sessions[1]),
+        )
         appointment_set_status(appointment=sessions[1], from_status="checked_in", to_status="completed")
         appointment_cancel(appointment=sessions[2], reason="Away")
     client.force_login(working_therapist.user)
@@ -143,7 +146,10 @@ def test_the_manager_report_counts_completed_plans_and_improved_clients(
     for s in improved.plan_sessions.select_related("appointment"):
         a = s.appointment
         with time_machine.travel(a.starts_at + timedelta(minutes=1), tick=False):
-            appointment_set_status(appointment=a, from_status=AppointmentStatus.BOOKED, to_status="checked_in")
+            appointment_set_status(
+                appointment=a, from_status=AppointmentStatus.BOOKED, to_status="checked_in",
+                today_answers=today_no(a),
+            )
             appointment_set_status(appointment=a, from_status="checked_in", to_status="completed")
     staff = make_staff(None, username="boss", is_superuser=True)
     from bookings.services.outcomes import outcome_submit

@@ -21,7 +21,7 @@ from bookings.services import notes as note_services
 from bookings.services.privacy import collect, exported_relations
 from bookings.views.portal import PORTAL_SESSION_KEY
 from clinic.models import Client
-from tests.factories import red_flags_no, screened, start_note
+from tests.factories import screened, start_note, visit_asked
 from treatments import services as treatment_services
 from treatments.models import HomeCareSheet
 
@@ -45,7 +45,7 @@ def record(client_person, therapist, option_60, settings, tmp_path):
     )
     screened(client_person, by=by)
     note = start_note(client_person, therapist, option_60)
-    note_services.note_save_checklist(note=note, answers=red_flags_no(), by=by)
+    note_services.note_save_checklist(note=note, answers=visit_asked(), by=by)
     note_services.note_update(note=note, by=by, complaint=f"Sciatica eased {SENTINEL}")
     note_services.home_care_assign(note=note, sheets=HomeCareSheet.objects.all()[:1], by=by)
     note_services.note_sign(note=note, by=by)

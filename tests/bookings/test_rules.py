@@ -20,7 +20,7 @@ from bookings.services.appointments import (
 )
 from bookings.services.online import client_cancel, client_move
 from tests.bookings.conftest import MONDAY, NOW, book, book_online, local
-from tests.factories import screened
+from tests.factories import screened, today_no
 
 pytestmark = pytest.mark.django_db
 Status = AppointmentStatus
@@ -117,7 +117,8 @@ def test_check_in_opens_the_configured_time_before_the_start_on_the_day(
     assert code_of(refused) == "check_in_not_yet"
     time_machine.move_to(local(MONDAY, 9, 30))
     checked_in = appointment_set_status(
-        appointment=appointment, from_status=Status.BOOKED, to_status=Status.CHECKED_IN
+        appointment=appointment, from_status=Status.BOOKED, to_status=Status.CHECKED_IN,
+        today_answers=today_no(appointment),
     )
     assert checked_in.status == Status.CHECKED_IN
 
@@ -140,7 +141,10 @@ def test_no_show_and_completed_only_after_the_start(
     from_status = Status.BOOKED
     if to_status == Status.COMPLETED:
         time_machine.move_to(local(MONDAY, 9, 45))
-        appointment_set_status(appointment=appointment, from_status=Status.BOOKED, to_status=Status.CHECKED_IN)
+        appointment_set_status(
+            appointment=appointment, from_status=Status.BOOKED, to_status=Status.CHECKED_IN,
+            today_answers=today_no(appointment),
+        )
         from_status = Status.CHECKED_IN
     time_machine.move_to(local(MONDAY, 9, 59))
     with pytest.raises(ValidationError, match="has not started yet") as refused:

@@ -19,7 +19,7 @@ from bookings.services.appointments import (
 from clinic.models import Room
 from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
 from tests.conftest import make_client, make_therapist
-from tests.factories import screened
+from tests.factories import screened, today_no
 from treatments.models import TreatmentOption, TreatmentType
 
 pytestmark = pytest.mark.django_db
@@ -230,7 +230,8 @@ def test_status_moves_along_the_allowed_path(working_therapist, client_person, o
     ]
     for old, new, now in steps:
         appointment = appointment_set_status(
-            appointment=appointment, from_status=old, to_status=new, now=now
+            appointment=appointment, from_status=old, to_status=new, now=now,
+            today_answers=today_no(appointment) if new == Status.CHECKED_IN else None,
         )
         assert appointment.status == new
 

@@ -10,14 +10,17 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
-from bookings.models import AppointmentSource, AppointmentStatus
+from bookings.models import Appointment, AppointmentSource, AppointmentStatus
 from bookings.selectors.online import screening_versions
 from bookings.selectors.screening import (
     CLEARANCE_MISSING,
     CONSENT_MISSING,
+    NOT_TODAY,
     RED_FLAGS_UNANSWERED,
     SCREENING_FORBIDS,
+    TODAY_UNANSWERED,
 )
 from bookings.services import notes as note_services
 from bookings.services.appointments import appointment_book, appointment_set_status
@@ -25,9 +28,17 @@ from bookings.services.online import ClientDetails, online_booking_create
 from bookings.services.submissions import submission_confirm_by_staff
 from clinic.models import Client
 from tests.bookings.conftest import MONDAY, NOW, local
-from tests.factories import red_flags_no, screened
+from tests.factories import past_appointment, red_flags_no, screened, today_no, visit_asked
 from treatments import services as treatment_services
-from treatments.models import ConsentKind, ConsentMethod, TreatmentOption
+from treatments.models import (
+    Consent,
+    ConsentKind,
+    ConsentMethod,
+    ContraindicationAnswer,
+    ContraindicationItem,
+    HealthRecordChange,
+    TreatmentOption,
+)
 from treatments.selectors import catalogue_entries
 
 pytestmark = pytest.mark.django_db
@@ -81,10 +92,12 @@ def book_staff(option, client, answers: dict[str, str]):
     )
 
 
-def check_in(appointment):
+def check_in(appointment, today=None):
+    """Check in, the client answering 'no' to today's questions unless `today` says."""
     return appointment_set_status(
         appointment=appointment, from_status=AppointmentStatus.BOOKED,
         to_status=AppointmentStatus.CHECKED_IN,
+        today_answers=today_no(appointment) if today is None else today,
     )
 
 
@@ -254,20 +267,20 @@ def test_unanswered_red_flags_stop_check_in_and_signing_as_treated(
     )
     with pytest.raises(ValidationError, match=re.escape(RED_FLAGS_UNANSWERED)):
         note_services.note_sign(note=note, by=working_therapist.user)
-    note_services.note_save_checklist(note=note, answers=red_flags_no(), by=working_therapist.user)
+    note_services.note_save_checklist(note=note, answers=visit_asked(), by=working_therapist.user)
     assert note_services.note_sign(note=note, by=working_therapist.user).is_signed
 
 
 def test_a_refusing_verdict_stops_check_in_without_naming_the_condition(
     working_therapist, client_person, time_machine
 ):
-    appointment = book("staff", option_for("deep-tissue"), client_person, {"ci-fever": "yes"})
+    appointment = book("staff", option_for("deep-tissue"), client_person, {"ci-acute-medical": "yes"})
     assert appointment.needs_review
     time_machine.move_to(local(*CHECK_IN_AT))
     with pytest.raises(ValidationError) as refused:
         check_in(appointment)
     assert refused.value.messages == [SCREENING_FORBIDS]
-    assert "fever" not in SCREENING_FORBIDS.lower()
+    assert "acute" not in SCREENING_FORBIDS.lower()
 
 
 def test_a_not_treated_note_signs_without_the_gate(working_therapist, client_person, time_machine):
@@ -286,3 +299,216 @@ def test_every_booking_path_records_the_screening(working_therapist, client_pers
     online = book_online(option_for("deep-tissue"), {"ci-bleeding": True}, local(MONDAY, 14))
     assert online.source == "online" and online.needs_clearance and not online.needs_consent
     assert Client.objects.count() == 2
+
+
+# -- The questions about the day of the visit: asked and judged at check-in, not booking --
+
+ON_THE_DAY_DO_NOT_TREAT = ["ci-fever", "ci-intoxicated"]
+
+
+def test_booking_neither_asks_nor_judges_the_questions_about_the_day(working_therapist, client_person):
+    asked = screening_versions(option_for("deep-tissue").treatment_type)
+    for group in asked.values():
+        assert not {v.item.code for v in group} & {"ci-fever", "ci-intoxicated", "ci-feedback-meds"}
+    # A fever recorded at an earlier visit says nothing about the next one.
+    screened(client_person, ci_fever="yes", ci_intoxicated="yes")
+    staff = book_staff(option_for("deep-tissue"), client_person, {})
+    assert not (staff.needs_review or staff.needs_clearance)
+    online = book_online(option_for("deep-tissue"), {}, local(MONDAY, 14))
+    assert not online.needs_review
+
+
+def test_an_online_booking_refuses_an_answer_about_the_day_as_not_asked(working_therapist):
+    with pytest.raises(ValidationError) as refused:
+        book_online(option_for("deep-tissue"), {"ci-fever": True})
+    assert "answers_unknown" in {e.code for e in refused.value.error_dict["screening"]}
+
+
+@pytest.mark.parametrize("source", ["online", "staff"])
+@pytest.mark.parametrize("code", ON_THE_DAY_DO_NOT_TREAT)
+def test_yes_today_refuses_check_in_and_signing_and_offers_another_day(
+    working_therapist, client_person, time_machine, source, code
+):
+    appointment = book(source, option_for("deep-tissue"), client_person, {})
+    assert not appointment.needs_review
+
+    time_machine.move_to(local(*CHECK_IN_AT))
+    with pytest.raises(ValidationError, match=re.escape(NOT_TODAY)) as refused:
+        check_in(appointment, today_no(appointment) | {code: "yes"})
+    assert codes(refused) == {"not_today"}
+    assert "fever" not in NOT_TODAY.lower() and "alcohol" not in NOT_TODAY.lower()
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED and appointment.needs_review
+    # The answer is on the record, with who and when, and still refuses a second attempt.
+    answer = ContraindicationAnswer.objects.get(intake__client=appointment.client, item__code=code)
+    assert answer.answer == "yes" and answer.answered_at == local(*CHECK_IN_AT)
+    change = HealthRecordChange.objects.filter(record_id=answer.pk, record_type="treatments.contraindicationanswer")
+    assert change.latest("id").changes["answer"] == [None, "yes"]
+    with pytest.raises(ValidationError, match=re.escape(NOT_TODAY)):
+        check_in(appointment, {})
+
+    time_machine.move_to(local(*SIGN_AT))
+    with pytest.raises(ValidationError, match=re.escape(NOT_TODAY)):
+        sign_as_treated(appointment, working_therapist)
+
+
+@pytest.mark.parametrize("source", ["online", "staff"])
+def test_unanswered_questions_about_the_day_refuse_check_in_and_signing(
+    working_therapist, client_person, time_machine, source
+):
+    appointment = book(source, option_for("deep-tissue"), client_person, {})
+    time_machine.move_to(local(*CHECK_IN_AT))
+    with pytest.raises(ValidationError, match=re.escape(TODAY_UNANSWERED)) as refused:
+        check_in(appointment, {})
+    assert codes(refused) == {"today_unanswered"}
+
+    time_machine.move_to(local(*SIGN_AT))
+    note = note_services.note_create(appointment=appointment, by=working_therapist.user)
+    note_services.note_save_checklist(note=note, answers=red_flags_no(), by=working_therapist.user)
+    with pytest.raises(ValidationError, match=re.escape(TODAY_UNANSWERED)):
+        note_services.note_sign(note=note, by=working_therapist.user)
+
+
+@pytest.mark.parametrize("source", ["online", "staff"])
+def test_no_today_checks_in_and_signs(working_therapist, client_person, time_machine, source):
+    appointment = book(source, option_for("deep-tissue"), client_person, {})
+    time_machine.move_to(local(*CHECK_IN_AT))
+    assert check_in(appointment, today_no(appointment)).status == AppointmentStatus.CHECKED_IN
+    time_machine.move_to(local(*SIGN_AT))
+    note = sign_as_treated(appointment, working_therapist)
+    assert note.is_signed
+    # The checklist opened with the answers given at check-in for this visit.
+    assert {r.code: r.answer for r in note.checklist.all()}["ci-fever"] == "no"
+
+
+def test_answers_about_an_earlier_day_do_not_count_for_this_visit(
+    working_therapist, client_person, time_machine
+):
+    appointment = book("staff", option_for("deep-tissue"), client_person, {})
+    time_machine.move_to(local(MONDAY, 9, 55) - timedelta(days=1))
+    treatment_services.answers_record(
+        intake=treatment_services.intake_get_or_create(client=client_person, by=None),
+        answers=today_no(appointment), by=None,
+    )
+    time_machine.move_to(local(*CHECK_IN_AT))
+    with pytest.raises(ValidationError, match=re.escape(TODAY_UNANSWERED)):
+        check_in(appointment, {})
+
+
+def test_painkillers_today_check_in_and_ask_for_a_modification(
+    working_therapist, client_person, time_machine
+):
+    appointment = book("staff", option_for("deep-tissue"), client_person, {})
+    time_machine.move_to(local(*CHECK_IN_AT))
+    check_in(appointment, today_no(appointment) | {"ci-feedback-meds": "yes"})
+    time_machine.move_to(local(*SIGN_AT))
+    note = note_services.note_create(appointment=appointment, by=working_therapist.user)
+    verdict = note_services.note_save_checklist(note=note, answers={}, by=working_therapist.user)
+    assert verdict.may_start and verdict.finding("ci-feedback-meds").action == "modify"
+    assert verdict.finding("ci-feedback-meds").visit_day
+    with pytest.raises(ValidationError, match=re.escape(note_services.MODIFICATION_REQUIRED)):
+        note_services.note_sign(note=note, by=working_therapist.user)
+    note_services.note_update(note=note, by=working_therapist.user, modification="Pressure 2 at most.")
+    assert note_services.note_sign(note=note, by=working_therapist.user).is_signed
+
+
+def test_check_in_records_only_questions_about_the_day_as_yes_or_no(
+    working_therapist, client_person, time_machine
+):
+    appointment = book("staff", option_for("perfect-spot-6"), client_person, {})
+    give_consent(client_person)
+    time_machine.move_to(local(*CHECK_IN_AT))
+    # Painkillers matter to deep and trigger-point work only: not asked for this treatment.
+    with pytest.raises(ValidationError) as refused:
+        check_in(appointment, today_no(appointment) | {"ci-feedback-meds": "no"})
+    assert codes(refused) == {"today_not_asked"}
+    with pytest.raises(ValidationError) as refused:
+        check_in(appointment, {"ci-fever": "not-asked"})
+    assert codes(refused) == {"today_yes_or_no"}
+    assert appointment.client.health_intake.answers.filter(item__code="ci-fever").count() == 0
+    assert check_in(appointment).status == AppointmentStatus.CHECKED_IN
+
+
+def test_a_checklist_cannot_answer_the_day_before_the_visit(working_therapist, client_person, time_machine):
+    time_machine.move_to(NOW)
+    appointment = book("staff", option_for("deep-tissue"), client_person, {})
+    note = note_services.note_create(appointment=appointment, by=working_therapist.user)
+    with pytest.raises(ValidationError) as refused:
+        note_services.note_save_checklist(note=note, answers=visit_asked(), by=working_therapist.user)
+    assert codes(refused) == {"today_too_early"}
+    note_services.note_save_checklist(note=note, answers=red_flags_no(), by=working_therapist.user)
+
+
+# -- The schedule's flags follow clearances and consents recorded or withdrawn later --------
+
+
+def test_a_clearance_recorded_later_clears_the_flag_of_upcoming_appointments_only(
+    client, manager, working_therapist, client_person, time_machine
+):
+    time_machine.move_to(NOW)
+    upcoming = book_staff(option_for("deep-tissue"), client_person, {"ci-hypertension-uncontrolled": "yes"})
+    earlier = past_appointment(client_person, working_therapist, option_for("deep-tissue"), days_ago=3)
+    Appointment.objects.filter(pk=earlier.pk).update(needs_clearance=True)
+    assert upcoming.needs_clearance
+
+    client.force_login(manager)
+    item = ContraindicationItem.objects.get(code="ci-hypertension-uncontrolled")
+    response = client.post(
+        reverse("admin:treatments_medicalclearance_add"),
+        {"client": client_person.pk, "given_by": "Dr Rivera", "given_on": "2026-11-01", "items": [item.pk]},
+    )
+    assert response.status_code == 302
+    upcoming.refresh_from_db()
+    earlier.refresh_from_db()
+    assert not upcoming.needs_clearance
+    assert earlier.needs_clearance  # what was recorded for a past visit stays as it was
+
+
+def test_consent_given_then_withdrawn_in_the_admin_moves_the_consent_flag(
+    client, manager, working_therapist, client_person, time_machine
+):
+    time_machine.move_to(NOW)
+    visit = appointment_book(
+        client=client_person, option=option_for("perfect-spot-12"), starts_at=local(MONDAY, 10),
+        source=AppointmentSource.STAFF, now=NOW,
+    )
+    assert visit.needs_consent
+    client.force_login(manager)
+    response = client.post(
+        reverse("admin:treatments_healthintake_add"),
+        {
+            "client": str(client_person.pk), "pregnant": "not-asked",
+            "answers-TOTAL_FORMS": "0", "answers-INITIAL_FORMS": "0",
+            "consents-TOTAL_FORMS": "1", "consents-INITIAL_FORMS": "0",
+            "consents-0-kind": "sensitive-area", "consents-0-region": "gluteal",
+            "consents-0-method": "written", "consents-0-given_at_0": "2026-11-20",
+            "consents-0-given_at_1": "10:00:00",
+        },
+    )
+    assert response.status_code == 302, response.context and response.context.get("errors")
+    visit.refresh_from_db()
+    assert not visit.needs_consent
+
+    consent = Consent.objects.get(intake__client=client_person)
+    response = client.post(
+        reverse("admin:treatments_consent_changelist"),
+        {"action": "withdraw", "_selected_action": [consent.pk]},
+    )
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert visit.needs_consent
+
+
+def test_confirming_an_online_submission_refreshes_the_clients_other_appointments(
+    working_therapist, client_person, time_machine
+):
+    time_machine.move_to(NOW)
+    staff = appointment_book(
+        client=client_person, option=option_for("deep-tissue"), starts_at=local(MONDAY, 14),
+        source=AppointmentSource.STAFF, now=NOW,
+    )
+    assert staff.needs_review  # never screened
+    Client.objects.filter(pk=client_person.pk).update(email="nia@example.com")
+    book_online(option_for("deep-tissue"), {})  # confirmed at the desk: the answers enter the record
+    staff.refresh_from_db()
+    assert not staff.needs_review

@@ -9,12 +9,15 @@ from datetime import datetime
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils.html import escape
 
 from bookings.models import AppointmentStatus
 from bookings.selectors.availability import slots_available
+from bookings.selectors.screening import NOT_TODAY, today_questions
+from bookings.workspace_forms import TODAY_ANSWER_REQUIRED
 from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
 from tests.conftest import text_of
-from tests.factories import screened
+from tests.factories import screened, today_no
 from treatments.models import ContraindicationItem, HealthIntake
 from treatments.services import answer_record, intake_get_or_create
 
@@ -35,6 +38,16 @@ def run_action(client, action: str, *appointments, **extra):
 
 def texts(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def check_in_page(client, appointment, answers=None):
+    """Answer today's questions on the check-in page ('no' to each unless `answers`) and
+    submit it."""
+    answers = today_no(appointment) if answers is None else answers
+    return client.post(
+        reverse("admin:bookings_appointment_check_in", args=[appointment.pk]),
+        {f"today_{code}": value for code, value in answers.items()},
+    )
 
 
 def test_confirm_action_confirms_through_the_service(client, front_desk, appointment):
@@ -324,10 +337,10 @@ def test_check_in_is_refused_until_a_valid_clearance_is_recorded(
     screened(appointment.client, ci_hypertension_uncontrolled="yes")
     client.force_login(front_desk)
 
-    refused = run_action(client, "check_in", appointment)
+    refused = check_in_page(client, appointment)
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.BOOKED
-    assert any(CLEARANCE_MISSING in t for t in texts(refused))
+    assert CLEARANCE_MISSING in text_of(refused)
 
     appointment.refresh_from_db()
     assert appointment.needs_clearance  # the refused check-in refreshed the schedule's flag
@@ -335,7 +348,7 @@ def test_check_in_is_refused_until_a_valid_clearance_is_recorded(
         client=appointment.client, given_by="Dr Who", given_on=date(2026, 1, 1),
         expires_on=date(2026, 11, 22), items=["ci-hypertension-uncontrolled"], by=manager,
     )
-    run_action(client, "check_in", appointment)
+    check_in_page(client, appointment)
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.BOOKED  # expired the day before
 
@@ -343,17 +356,17 @@ def test_check_in_is_refused_until_a_valid_clearance_is_recorded(
         client=appointment.client, given_by="Dr Who", given_on=date(2026, 11, 1),
         items=["ci-hypertension-uncontrolled"], by=manager,
     )
-    done = run_action(client, "check_in", appointment)
+    done = check_in_page(client, appointment)
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CHECKED_IN
-    assert "Checked in 1 appointment(s)." in texts(done)
+    assert f"Checked in: {appointment.client.full_name}." in texts(done)
     assert not appointment.needs_clearance
 
 
 def test_check_in_without_the_flag_needs_no_clearance(client, front_desk, appointment, time_machine):
     time_machine.move_to(local(MONDAY, 9, 55))
     client.force_login(front_desk)
-    run_action(client, "check_in", appointment)
+    check_in_page(client, appointment)
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CHECKED_IN
 
@@ -413,3 +426,67 @@ def test_cancelling_from_the_admin_frees_the_slot_in_the_public_api(
         {"action": "cancel_with_reason", "_selected_action": [appointment.pk], "apply": "1", "reason": "phoned"},
     )
     assert listed()
+
+
+# --- Check-in asks today's questions --------------------------------------------------------
+
+
+def test_the_check_in_action_opens_the_check_in_page_with_todays_questions_unanswered(
+    client, front_desk, appointment, time_machine
+):
+    time_machine.move_to(local(MONDAY, 9, 55))
+    client.force_login(front_desk)
+    response = run_action(client, "check_in", appointment)
+    url = reverse("admin:bookings_appointment_check_in", args=[appointment.pk])
+    assert response.status_code == 302 and response["Location"].startswith(url)
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    for question in today_questions(appointment.treatment_type.code):
+        assert escape(question.question) in html
+        assert f'name="today_{question.code}" value="yes"' in html
+    assert " checked" not in html  # no answer is chosen for the client
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED
+
+
+def test_checking_in_without_answering_keeps_the_answers_given_and_says_what_is_missing(
+    client, front_desk, appointment, time_machine
+):
+    time_machine.move_to(local(MONDAY, 9, 55))
+    client.force_login(front_desk)
+    page = check_in_page(client, appointment, {"ci-fever": "no"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert TODAY_ANSWER_REQUIRED in html
+    assert 'value="no" id="id_today_ci-fever_1" checked' in html.replace('required ', '')
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED
+
+
+def test_a_fever_today_refuses_check_in_on_the_page_and_offers_to_move_it(
+    client, front_desk, appointment, time_machine
+):
+    time_machine.move_to(local(MONDAY, 9, 55))
+    client.force_login(front_desk)
+    page = check_in_page(client, appointment, today_no(appointment) | {"ci-fever": "yes"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert escape(NOT_TODAY) in html and "Move the appointment to another day" in html
+    assert reverse("admin:bookings_appointment_change", args=[appointment.pk]) in html
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED
+
+
+def test_the_change_form_sends_check_in_to_its_page(client, front_desk, appointment):
+    client.force_login(front_desk)
+    page = client.get(reverse("admin:bookings_appointment_change", args=[appointment.pk]))
+    form = page.context["adminform"].form
+    assert AppointmentStatus.CHECKED_IN not in dict(form.fields["status"].choices)
+    assert reverse("admin:bookings_appointment_check_in", args=[appointment.pk]) in page.content.decode()
+
+
+def test_my_day_links_todays_check_ins(client, working_therapist, appointment, time_machine):
+    time_machine.move_to(local(MONDAY, 8))
+    client.force_login(working_therapist.user)
+    page = client.get(reverse("admin:bookings_appointment_my_day")).content.decode()
+    assert reverse("admin:bookings_appointment_check_in", args=[appointment.pk]) in page

@@ -24,6 +24,7 @@ FOOT = frozenset(
 )
 
 REWRITTEN = importlib.import_module("treatments.migrations.0005_plain_time_bound_questions").REWRITES
+ON_THE_DAY = importlib.import_module("treatments.migrations.0006_asked_on_visit_day").ON_THE_DAY
 RED_FLAG_CODES = [
     "rf-saddle-numbness",
     "rf-bladder",
@@ -124,10 +125,12 @@ def test_migration_ships_every_red_flag_and_contraindication_of_part_1():
 
 @pytest.mark.django_db
 def test_every_shipped_item_has_a_current_version():
-    # Items rewritten for the public (migration 0005) are at their second version.
+    # Items rewritten for the public (migration 0005) gained a version, and the questions
+    # about the day of the visit (0006) another.
     for item in ContraindicationItem.objects.select_related("current_version"):
         assert item.current_version is not None, item.code
-        assert item.current_version.version == (2 if item.code in REWRITTEN else 1), item.code
+        expected = 1 + (item.code in REWRITTEN) + (item.code in ON_THE_DAY)
+        assert item.current_version.version == expected, item.code
         assert item.current_version.item_id == item.pk
         assert item.current_version.question and item.current_version.wording
         assert item.current_version.guidance
@@ -142,6 +145,20 @@ def test_shipped_item_matches_the_reference(entries_by_code, code):
     assert entry.treatment_types == frozenset(types)
     assert entry.body_sites == frozenset(sites)
     assert entry.other_types_action == other
+
+
+def test_only_the_questions_about_the_day_are_asked_on_the_visit_day(entries_by_code):
+    assert {c for c, e in entries_by_code.items() if e.asked_on_visit_day} == {
+        "ci-fever", "ci-intoxicated", "ci-feedback-meds"
+    }
+
+
+@pytest.mark.django_db
+def test_the_visit_day_versions_keep_the_wording_the_old_versions_were_answered_with():
+    for code in ON_THE_DAY:
+        newer, older = ContraindicationVersion.objects.filter(item__code=code).order_by("-version")[:2]
+        assert not older.asked_on_visit_day and newer.asked_on_visit_day
+        assert (older.question, older.wording, older.action) == (newer.question, newer.wording, newer.action)
 
 
 def test_progressive_weakness_and_a_swollen_leg_escalate(entries_by_code):

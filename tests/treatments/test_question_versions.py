@@ -5,6 +5,7 @@ makes the emergency escalation possible, and the admin shows what changed."""
 from __future__ import annotations
 
 import importlib
+import re
 
 import pytest
 from django.urls import reverse
@@ -12,7 +13,7 @@ from django.utils.html import escape
 
 from bookings.selectors.notes import checklist_for_note
 from bookings.services import notes as note_services
-from tests.factories import red_flags_no, start_note
+from tests.factories import start_note, visit_asked
 from treatments.models import ContraindicationItem, ContraindicationVersion
 from treatments.screening import screen
 from treatments.selectors import catalogue_entries
@@ -25,10 +26,10 @@ REWRITES = importlib.import_module("treatments.migrations.0005_plain_time_bound_
 @pytest.mark.parametrize("code", sorted(REWRITES))
 def test_each_rewritten_item_is_a_new_version_and_the_old_one_stays(code):
     item = ContraindicationItem.objects.select_related("current_version").get(code=code)
-    assert item.current_version.version == 2
-    assert item.current_version.question == REWRITES[code]["question"]
+    rewritten = item.versions.get(version=2)
+    assert rewritten.question == item.current_version.question == REWRITES[code]["question"]
     first = item.versions.get(version=1)
-    assert first.question != item.current_version.question
+    assert first.question != rewritten.question
 
 
 def test_an_old_note_still_shows_the_wording_it_was_answered_with(client, client_person, therapist, option_60):
@@ -38,7 +39,7 @@ def test_an_old_note_still_shows_the_wording_it_was_answered_with(client, client
     item.current_version = old
     item.save(update_fields=["current_version"])
     note = start_note(client_person, therapist, option_60)
-    note_services.note_save_checklist(note=note, answers=red_flags_no(), by=therapist.user)
+    note_services.note_save_checklist(note=note, answers=visit_asked(), by=therapist.user)
     note_services.note_sign(note=note, by=therapist.user)
     item.current_version = new
     item.save(update_fields=["current_version"])
@@ -78,3 +79,13 @@ def test_the_admin_shows_what_changed_between_two_versions(client, manager):
     page = client.get(reverse("admin:treatments_contraindicationitem_change", args=[item.pk])).content.decode()
     assert f"<del>{escape(old.question)}</del> <ins>{escape(REWRITES['rf-cancer']['question'])}</ins>" in page
     assert "first version" in page
+
+
+def test_the_admin_shows_that_a_question_became_one_asked_on_the_day(client, manager):
+    item = ContraindicationItem.objects.get(code="ci-fever")
+    client.force_login(manager)
+    page = client.get(reverse("admin:treatments_contraindicationitem_change", args=[item.pk])).content.decode()
+    assert "<strong>asked on visit day</strong>: <del>False</del> <ins>True</ins>" in page
+    # The manager edits it like any other part of the item (a change adds a version).
+    assert re.search(r'<input type="checkbox" name="asked_on_visit_day"[^>]* checked>', page)
+

@@ -425,6 +425,7 @@
     details: $("cal-appt-details"),
     error: $("cal-appt-error"),
     note: $("cal-appt-note"),
+    checkIn: $("cal-appt-check-in"),
     cancelForm: $("cal-cancel-form"),
     moveForm: $("cal-move-form"),
     event: null,
@@ -451,11 +452,13 @@
       const allowed =
         setup.canChange &&
         ((to === "confirmed" && p.status === "booked") ||
-          (to === "checked_in" && (p.status === "booked" || p.status === "confirmed")) ||
           (to === "no_show" && (p.status === "booked" || p.status === "confirmed") && p.started) ||
           (to === "completed" && p.status === "checked_in"));
       b.hidden = !allowed;
     });
+    // Check-in asks the client today's questions on its own page, then comes back here.
+    appt.checkIn.hidden = !(setup.canChange && p.checkInUrl);
+    if (p.checkInUrl) appt.checkIn.href = `${p.checkInUrl}?next=${encodeURIComponent(location.pathname + location.search)}`;
     appt.note.hidden = !p.noteUrl;
     if (p.noteUrl) appt.note.href = p.noteUrl;
     appt.cancelForm.hidden = !movable;
