@@ -21,10 +21,16 @@ from bookings.selectors.availability import (
     clinic_zone,
     slots_available,
 )
-from clinic.models import Therapist
-from treatments.models import ConsentKind, ContraindicationVersion, TreatmentOption, TreatmentType
+from clinic.models import Client, Therapist
+from treatments.models import (
+    AnswerValue,
+    ConsentKind,
+    ContraindicationVersion,
+    TreatmentOption,
+    TreatmentType,
+)
 from treatments.screening import CatalogueEntry, Verdict, asked_at_booking, screen
-from treatments.selectors import catalogue_current
+from treatments.selectors import answers_for_client, catalogue_current
 
 SEARCH_DAYS = 14
 
@@ -60,6 +66,15 @@ def screening_versions(
         elif entry.action_for(treatment_type.code):
             relevant.append(version)
     return {"all": versions, "red_flags": red_flags, "relevant": relevant}
+
+
+def last_answers(*, client: Client, codes: Collection[str]) -> dict[str, bool] | None:
+    """The client's answers on record to `codes` as yes/no (1 query), or None when any of
+    them was never answered yes or no: then they answer again instead of confirming."""
+    recorded = answers_for_client(client)
+    if not codes or any(recorded.get(c) not in (AnswerValue.YES, AnswerValue.NO) for c in codes):
+        return None
+    return {c: recorded[c] == AnswerValue.YES for c in codes}
 
 
 def screening_verdict(
