@@ -141,15 +141,7 @@ def one_hour_later():
     return timedelta(hours=1)
 
 
-def screening_all_no(option) -> dict[str, bool]:
-    """Every health question asked for `option` answered no."""
-    from bookings.selectors.online import screening_versions
-
-    asked = screening_versions(option.treatment_type)
-    return {v.item.code: False for v in asked["red_flags"] + asked["relevant"]}
-
-
-def book_online(option, starts_at, *, therapist=None, email="ada.new@example.com", **kwargs):
+def book_online(option, starts_at, *, therapist=None, email="ada.new@example.com", answers=None, **kwargs):
     """A client booking on the public site with every health answer no (the OnlineBooking)."""
     from bookings.services.online import ClientDetails, online_booking_create
 
@@ -161,7 +153,7 @@ def book_online(option, starts_at, *, therapist=None, email="ada.new@example.com
         starts_at=starts_at,
         therapist=therapist,
         details=ClientDetails(name="Ada Newcomer", email=email, phone="+1 416 555 0199"),
-        answers=screening_all_no(option),
+        answers=all_no(option) if answers is None else answers,
         general_consent=True,
         policy_accepted=True,
         **kwargs,

@@ -15,7 +15,7 @@ from django.test import Client as Browser
 from django.urls import reverse
 
 from bookings.models import Appointment
-from tests.bookings.conftest import add_hours, book_online, screening_all_no
+from tests.bookings.conftest import add_hours, all_no, book_online
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +155,7 @@ def booking_body(option, **overrides) -> dict:
         "duration": option.duration_minutes,
         "start": "2026-11-23T13:00:00-05:00",
         "client": {"name": "Nia New", "email": "nia@example.com", "phone": "+1 416 555 0177"},
-        "screening": screening_all_no(option),
+        "screening": all_no(option),
         "consents": {"treatment": True, "sensitive_areas": []},
         "policy_accepted": True,
     }

@@ -9,8 +9,7 @@ from icalendar import Calendar
 from bookings.emails import build_client_email, email_reminder
 from bookings.models import EmailDelivery
 from bookings.services.online import client_cancel, client_move
-from tests.bookings.conftest import MONDAY, NOW, local
-from tests.bookings.test_online_booking import create
+from tests.bookings.conftest import MONDAY, NOW, all_no, book_online, local
 from tests.conftest import run_jobs
 from treatments import services as clinical
 
@@ -24,7 +23,7 @@ def _ics(message) -> Calendar:
 
 
 def test_confirmation_ics_names_the_appointment_clinic_and_times(working_therapist, option_60, settings):
-    booking = create(option_60, local(MONDAY, 10))
+    booking = book_online(option_60, local(MONDAY, 10))
     message = build_client_email("confirmed", booking.appointment, manage_url=booking.manage_url)
     cal = _ics(message)
     event = cal.walk("VEVENT")[0]
@@ -38,7 +37,7 @@ def test_confirmation_ics_names_the_appointment_clinic_and_times(working_therapi
 
 
 def test_cancellation_ics_cancels_the_event(working_therapist, option_60):
-    booking = create(option_60, local(MONDAY, 10))
+    booking = book_online(option_60, local(MONDAY, 10))
     client_cancel(appointment=booking.appointment, now=NOW)
     cal = _ics(build_client_email("cancelled", booking.appointment))
     assert str(cal["METHOD"]) == "CANCEL"
@@ -46,21 +45,21 @@ def test_cancellation_ics_cancels_the_event(working_therapist, option_60):
 
 
 def test_unknown_kind_is_refused(working_therapist, option_60):
-    booking = create(option_60, local(MONDAY, 10))
+    booking = book_online(option_60, local(MONDAY, 10))
     with pytest.raises(ValueError, match="Unknown client email kind"):
         build_client_email("party", booking.appointment)
 
 
 def test_client_without_email_gets_nothing(working_therapist, option_60):
-    booking = create(option_60, local(MONDAY, 10))
+    booking = book_online(option_60, local(MONDAY, 10))
     booking.appointment.client.email = ""
     assert email_reminder(booking.appointment) is None
     assert [d.kind for d in EmailDelivery.objects.all()] == ["confirmed"]
 
 
 def test_emails_and_calendar_files_contain_no_health_information(working_therapist, option_60):
-    answers = {code: False for code in create.__globals__["all_no"](option_60)} | {"ci-anticoagulant": True}
-    booking = create(option_60, local(MONDAY, 10), answers=answers)
+    answers = all_no(option_60) | {"ci-anticoagulant": True}
+    booking = book_online(option_60, local(MONDAY, 10), answers=answers)
     client = booking.appointment.client
     intake = clinical.intake_get_or_create(client=client, by=None)
     clinical.intake_update(intake=intake, by=None, medications=SENTINEL, allergies=SENTINEL)
@@ -81,7 +80,7 @@ def test_emails_and_calendar_files_contain_no_health_information(working_therapi
 
 
 def test_every_appointment_email_links_to_the_portal(working_therapist, option_60, settings):
-    booking = create(option_60, local(MONDAY, 10))
+    booking = book_online(option_60, local(MONDAY, 10))
     client_move(appointment=booking.appointment, starts_at=local(MONDAY, 12), now=NOW)
     email_reminder(booking.appointment, manage_url=booking.manage_url)
     client_cancel(appointment=booking.appointment, now=NOW)
@@ -98,7 +97,7 @@ def test_every_appointment_email_links_to_the_portal(working_therapist, option_6
 def test_each_appointment_email_is_plain_text_with_an_html_alternative_saying_the_same(
     working_therapist, option_60, settings
 ):
-    booking = create(option_60, local(MONDAY, 10))
+    booking = book_online(option_60, local(MONDAY, 10))
     run_jobs()
 
     [message] = mail.outbox
