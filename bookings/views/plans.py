@@ -11,9 +11,9 @@ from django.views.decorators.http import require_http_methods
 
 from bookings.models import Appointment, OutcomeResponse, ResponseSource
 from bookings.outcome_forms import MeasureForm
+from bookings.portal_session import portal_client
 from bookings.selectors.plans import due_for_appointment, plan_activities, response_lines
 from bookings.services.outcomes import outcome_submit
-from bookings.views.portal import portal_client
 from treatments.outcomes import INSTRUMENTS
 
 

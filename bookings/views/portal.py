@@ -19,14 +19,12 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from bookings.portal_session import PORTAL_SESSION_KEY, portal_client
 from bookings.selectors.plans import client_plans, measures_due
 from bookings.selectors.portal import client_appointment, portal_appointments, portal_home_care
 from bookings.services import portal as service
 from bookings.views.manage import cancel_page, move_page
-from clinic.models import Client
 from clinic.ratelimit import count_action, rate_limited
-
-PORTAL_SESSION_KEY = "portal_client_id"
 
 
 class LinkRequestForm(forms.Form):
@@ -36,13 +34,6 @@ class LinkRequestForm(forms.Form):
         error_messages={"required": service.EMAIL_INVALID, "invalid": service.EMAIL_INVALID},
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-
-
-def portal_client(request: HttpRequest) -> Client | None:
-    client_id = request.session.get(PORTAL_SESSION_KEY)
-    if client_id is None:
-        return None
-    return Client.objects.filter(pk=client_id).first()
 
 
 @never_cache

@@ -11,10 +11,10 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings.models.notes import AccessAction
+from bookings.portal_session import portal_client
 from bookings.selectors.visibility import clinical_scope
 from bookings.services.notes import access_record, client_ip
 from bookings.services.privacy import client_export
-from bookings.views.portal import portal_client
 from clinic.models import Client
 from treatments.models import MedicalClearance
 

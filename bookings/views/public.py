@@ -30,6 +30,7 @@ from bookings.online_forms import (
     TimeForm,
     TreatmentForm,
 )
+from bookings.portal_session import portal_client
 from bookings.selectors.availability import clinic_zone
 from bookings.selectors.online import (
     first_free_slot,
@@ -425,16 +426,9 @@ def step_details(request: HttpRequest) -> HttpResponse:
     return _render(request, "details.html", "book_details", {"form": form}, status=400 if bot else 200)
 
 
-def _portal_client(request: HttpRequest):
-    # Imported here: the portal's pages build on this module's time pages.
-    from bookings.views.portal import portal_client
-
-    return portal_client(request)
-
-
 def _portal_details(request: HttpRequest) -> dict[str, str]:
     """A client signed in to the portal starts with their own details filled in."""
-    client = _portal_client(request)
+    client = portal_client(request)
     if client is None:
         return {}
     return {"name": client.full_name, "email": client.email, "phone": client.phone}
@@ -443,7 +437,7 @@ def _portal_details(request: HttpRequest) -> dict[str, str]:
 def _last_answers(request: HttpRequest, state: dict[str, Any], codes: list[str]) -> dict[str, bool] | None:
     """The signed-in client's answers on record, when this booking is for them (the email
     typed is theirs): they confirm those instead of answering again. The read is logged."""
-    client = _portal_client(request)
+    client = portal_client(request)
     email = (state.get("details") or {}).get("email", "")
     if client is None or not client.email or client.email.lower() != email.lower():
         return None

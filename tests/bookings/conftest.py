@@ -213,7 +213,7 @@ def make_plan(client, therapist, option, **overrides):
 
 
 def sign_into_portal(django_client, person) -> None:
-    from bookings.views.portal import PORTAL_SESSION_KEY
+    from bookings.portal_session import PORTAL_SESSION_KEY
 
     session = django_client.session
     session[PORTAL_SESSION_KEY] = person.pk

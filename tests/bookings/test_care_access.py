@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from bookings.models import AccessLog, AppointmentSource, EmergencyAccess
 from bookings.models.notes import AccessAction
+from bookings.portal_session import PORTAL_SESSION_KEY
 from bookings.selectors.visibility import can_read_client_record, clients_in_care_of
 from bookings.services import care
 from bookings.services.appointments import (
@@ -29,7 +30,6 @@ from bookings.services.appointments import (
 from bookings.services.notes import note_create
 from bookings.services.online import ClientDetails, online_booking_create
 from bookings.services.submissions import submission_confirm_by_staff
-from bookings.views.portal import PORTAL_SESSION_KEY
 from tests.bookings.conftest import MONDAY, NOW, add_hours, all_no, book, local, treat
 from tests.conftest import make_client, make_therapist
 from treatments import services as clinical

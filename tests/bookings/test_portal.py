@@ -18,10 +18,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from bookings.models import AppointmentSource, AppointmentStatus, PortalToken
+from bookings.portal_session import PORTAL_SESSION_KEY
 from bookings.services import portal as service
 from bookings.services.online import CLIENT_CANCEL_REASON, client_cancel
 from bookings.views.manage import CANCELLED, NOT_CHANGEABLE
-from bookings.views.portal import PORTAL_SESSION_KEY
 from tests.bookings.conftest import (
     MONDAY,
     NOW,

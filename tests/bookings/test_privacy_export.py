@@ -17,9 +17,9 @@ from django.urls import reverse
 
 from bookings.models import AccessLog
 from bookings.models.notes import AccessAction
+from bookings.portal_session import PORTAL_SESSION_KEY
 from bookings.services import notes as note_services
 from bookings.services.privacy import collect, exported_relations
-from bookings.views.portal import PORTAL_SESSION_KEY
 from clinic.models import Client
 from tests.factories import screened, start_note, visit_asked
 from treatments import services as treatment_services
