@@ -86,7 +86,7 @@ def main() -> None:
         )
     import os
 
-    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"\nLoad average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}.")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """HTTP benchmark: the app against a bare Django hello-world, both served the same way.
 
+    make bench                                 # this, then bench/slots.py and bench/staff_calendar.py
     .venv/bin/python bench/web.py              # SQLite and PostgreSQL, the full tables
     .venv/bin/python bench/web.py --quick      # shorter runs (noisier)
     .venv/bin/python bench/web.py --db sqlite  # one database
@@ -7,7 +8,8 @@
 Each database gets its own copy of the clinic of bench/dataset.py (20 therapists, 50,000
 appointments of history, a future diary starting today), built on first use for today's
 date: SQLite under var/bench/, PostgreSQL in the database named by BENCH_POSTGRES_URL
-(default postgres://postgres@127.0.0.1:5432/clinic_bench; skipped when unreachable).
+(default postgres://postgres@127.0.0.1:5432/clinic_bench, created when the server answers;
+skipped, saying so, when it does not).
 
 Both the app and the floor (bench/floor.py, a bare Django hello-world) run under gunicorn
 with 2 sync workers; the app with production settings (DEBUG off, manifest static files,
@@ -17,6 +19,10 @@ few seconds between two floor runs, and its ratio is to the mean of those two, s
 in the machine's load affects both sides alike. Server CPU is the workers' user+system time
 per request (from /proc), beside the client-side wall time. The booking rate is measured
 in-process: sequential `POST /api/bookings` through Django's test client.
+
+Free times, the booking time step and the day schedule are served from the cache while the
+diary's generation lasts (clinic.generations), which is what a visitor meets between two
+changes; bench/slots.py measures what a cache miss costs.
 
 The load generator shares the machine with the server, so the floor is lower than a
 separate client machine would measure; the ratios are what this benchmark promises.

@@ -29,6 +29,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -135,6 +138,38 @@ def tokens(*names: str, using: str = DEFAULT_DB_ALIAS) -> str | None:
     return ".".join(found.get(name, "") for name in names)
 
 
+class Recent:
+    """The last few values this process read or computed, in front of the shared cache:
+    unpickling a large value from Redis (a week of every therapist's free times) cost more
+    than the rest of the request. Keys carry the generation token, so an entry of an old
+    generation is simply never asked for again; values are never changed by their users,
+    and expire like the shared cache's."""
+
+    def __init__(self, size: int, timeout: float = TIMEOUT) -> None:
+        self.size = size
+        self.timeout = timeout
+        self.entries: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> Any:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is None or found[0] < time.monotonic():
+                return None
+            self.entries.move_to_end(key)
+            return found[1]
+
+    def set(self, key: str, value: Any) -> None:
+        with self.lock:
+            self.entries[key] = (time.monotonic() + self.timeout, value)
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+recent = Recent(32)  # at most some 10 MB: a week of free times is under 300 kB
+
+
 def cached(token: str | None, parts: tuple, compute: Callable[[], T], timeout: int = TIMEOUT) -> T:
     """`compute()`, kept in the cache under `token` (from `tokens()`) and `parts` (what
     else the value depends on: every argument of the computation). A None token computes
@@ -143,9 +178,11 @@ def cached(token: str | None, parts: tuple, compute: Callable[[], T], timeout: i
         return compute()
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
     key = f"generation:{token}:{digest}"
-    found = cache.get(key)
-    if found is not None:
-        return found[0]
-    value = compute()
-    cache.set(key, (value,), timeout)
-    return value
+    found = recent.get(key)
+    if found is None:
+        found = cache.get(key)
+        if found is None:
+            found = (compute(),)
+            cache.set(key, found, timeout)
+        recent.set(key, found)
+    return found[0]

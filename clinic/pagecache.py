@@ -34,6 +34,9 @@ from clinic import generations
 
 # A safety net for writes that bypass the ORM's signals (QuerySet.update, raw SQL).
 TIMEOUT = 60 * 60
+# This process's copy of the stored responses (a few public paths), checked against the
+# catalogue's token like the shared cache's: no unpickling on the way out.
+recent = generations.Recent(16, TIMEOUT)
 
 
 @cache
@@ -98,15 +101,24 @@ class PublicPageMiddleware:
         # Hashed: the raw path may hold characters a cache key must not (a NUL byte).
         path = hashlib.sha256(request.path.encode("utf-8", "surrogateescape")).hexdigest()
         key = f"public-response:{_deploy()}:{path}"
-        stored = shared_cache.get(key)
-        # The catalogue's token is read only for a path that has a stored page.
-        if stored is not None and stored[0] == generations.tokens(generations.CATALOGUE):
-            response = HttpResponse(stored[2])
-            for header, value in stored[1]:
-                response[header] = value
-            return response
+        token = None
+        # This process's copy first, then the shared cache; the catalogue's token is read
+        # only for a path that has a stored page.
+        for source in (recent, shared_cache):
+            stored = source.get(key)
+            if stored is None:
+                continue
+            token = token or generations.tokens(generations.CATALOGUE)
+            if stored[0] == token:
+                recent.set(key, stored)
+                response = HttpResponse(stored[2])
+                for header, value in stored[1]:
+                    response[header] = value
+                return response
         response = self.get_response(request)
         token = getattr(response, "public_page_generation", None)
         if token and response.status_code == 200 and not response.cookies:
-            shared_cache.set(key, (token, list(response.items()), response.content), TIMEOUT)
+            stored = (token, list(response.items()), response.content)
+            shared_cache.set(key, stored, TIMEOUT)
+            recent.set(key, stored)
         return response

@@ -21,10 +21,16 @@ from bookings.selectors.availability import (
     clinic_zone,
     slots_available,
 )
-from clinic.models import Therapist
-from treatments.models import ConsentKind, ContraindicationVersion, TreatmentOption, TreatmentType
+from clinic.models import Client, Therapist
+from treatments.models import (
+    AnswerValue,
+    ConsentKind,
+    ContraindicationVersion,
+    TreatmentOption,
+    TreatmentType,
+)
 from treatments.screening import CatalogueEntry, Verdict, asked_at_booking, screen
-from treatments.selectors import catalogue_current
+from treatments.selectors import answers_for_client, catalogue_current
 
 SEARCH_DAYS = 14
 
@@ -40,14 +46,18 @@ class PendingConsent:
         return True
 
 
-def screening_versions(treatment_type: TreatmentType) -> dict[str, list[ContraindicationVersion]]:
-    """The current catalogue split for the health step (3 queries).
+def screening_versions(
+    treatment_type: TreatmentType, *, catalogue: list[ContraindicationVersion] | None = None
+) -> dict[str, list[ContraindicationVersion]]:
+    """The current catalogue (`catalogue_current()`, read here unless given) split for the
+    health step (3 queries, none when given).
 
     `red_flags`: asked always; `relevant`: other items that can change what we do for this
     treatment; `all`: every active item asked at booking (answers to any of them are
     accepted and stored). Items about the day of the visit are in none of them: they are
     asked at check-in (`treatments.screening.asked_at_booking`)."""
-    versions = [v for v in catalogue_current() if asked_at_booking(v)]
+    current = catalogue_current() if catalogue is None else catalogue
+    versions = [v for v in current if asked_at_booking(v)]
     red_flags, relevant = [], []
     for version in versions:
         entry = CatalogueEntry.from_version(version)
@@ -58,15 +68,26 @@ def screening_versions(treatment_type: TreatmentType) -> dict[str, list[Contrain
     return {"all": versions, "red_flags": red_flags, "relevant": relevant}
 
 
+def last_answers(*, client: Client, codes: Collection[str]) -> dict[str, bool] | None:
+    """The client's answers on record to `codes` as yes/no (1 query), or None when any of
+    them was never answered yes or no: then they answer again instead of confirming."""
+    recorded = answers_for_client(client)
+    if not codes or any(recorded.get(c) not in (AnswerValue.YES, AnswerValue.NO) for c in codes):
+        return None
+    return {c: recorded[c] == AnswerValue.YES for c in codes}
+
+
 def screening_verdict(
     *,
     option: TreatmentOption,
     answers: Mapping[str, Any],
     sensitive_consents: Collection[str],
     now: datetime | None = None,
+    catalogue: list[ContraindicationVersion] | None = None,
 ) -> Verdict:
-    """Screen the answers given on the form. Nothing on record about the person is used,
-    so the outcome cannot reveal whether their email is known to the clinic."""
+    """Screen the answers given on the form against the current catalogue (read here
+    unless given). Nothing on record about the person is used, so the outcome cannot
+    reveal whether their email is known to the clinic."""
     consents = [PendingConsent(kind=ConsentKind.SENSITIVE_AREA, region=r) for r in sensitive_consents]
     # The option's treatment type is already loaded with it; only its sites are read here.
     treatment_type = option.treatment_type
@@ -77,7 +98,10 @@ def screening_verdict(
         consents=consents,
         clearances=(),
         now=now or timezone.now(),
-        catalogue=[CatalogueEntry.from_version(v) for v in catalogue_current()],
+        catalogue=[
+            CatalogueEntry.from_version(v)
+            for v in (catalogue_current() if catalogue is None else catalogue)
+        ],
         on_visit_day=False,
     )
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from bookings.selectors.availability import Slot, slots_available
+from bookings.selectors.availability import Slot, bookable_slots
 from clinic.models import Therapist
 from treatments.models import TreatmentOption, TreatmentType
 
@@ -55,7 +55,7 @@ def next_free(therapist: Therapist, *, now: datetime | None = None) -> NextFree 
         shortest.setdefault(option.treatment_type_id, option)
     today = timezone.localdate(now)
     for option in shortest.values():
-        slots = slots_available(option, today, NEXT_FREE_DAYS, therapist=therapist, now=now)
+        slots = bookable_slots(option, today, NEXT_FREE_DAYS, therapist, now, one_per_time=True)
         if slots and (best is None or slots[0].start < best.slot.start):
             best = NextFree(slot=slots[0], option=option)
     return best

@@ -55,8 +55,10 @@ from bookings.services.appointments import (
 )
 from bookings.services.submissions import new_confirmation_token
 from clinic.models import Client, Therapist
-from treatments.models import SensitiveRegion, TreatmentOption
+from clinic.validation import validate_row
+from treatments.models import ContraindicationVersion, SensitiveRegion, TreatmentOption
 from treatments.screening import Verdict
+from treatments.selectors import catalogue_current
 
 # Messages in words a client understands; tests and views match on these constants.
 NAME_REQUIRED = "Please tell us your name."
@@ -146,10 +148,14 @@ def _validate_details(details: ClientDetails, problems: dict[str, list[Validatio
 
 
 def _validate_screening(
-    *, option: TreatmentOption, answers: Mapping[str, Any], problems: dict[str, list[ValidationError]]
+    *,
+    option: TreatmentOption,
+    answers: Mapping[str, Any],
+    problems: dict[str, list[ValidationError]],
+    catalogue: list[ContraindicationVersion],
 ) -> bool:
     """Add missing, unknown or non-boolean answers to `problems`; True when complete."""
-    asked = screening_versions(option.treatment_type)
+    asked = screening_versions(option.treatment_type, catalogue=catalogue)
     known = {v.item.code for v in asked["all"]}
     required = [v.item.code for v in asked["red_flags"] + asked["relevant"]]
     unknown = sorted(set(answers) - known)
@@ -205,7 +211,8 @@ def _client_for(details: ClientDetails) -> Client:
         return client
     first, last = _split_name(details.name)
     client = Client(first_name=first, last_name=last, email=email, phone=details.phone.strip())
-    client.full_clean(validate_constraints=False)
+    # Uniqueness (the email, any case) is the database's to refuse, caught below.
+    validate_row(client)
     try:
         with transaction.atomic():
             client.save()
@@ -335,7 +342,8 @@ def online_booking_create(
         ) from exc
 
     problems: dict[str, list[ValidationError]] = {}
-    complete = _validate_screening(option=option, answers=answers, problems=problems)
+    catalogue = catalogue_current()
+    complete = _validate_screening(option=option, answers=answers, problems=problems, catalogue=catalogue)
     _validate_consents(
         option=option,
         sensitive_consents=sensitive_consents,
@@ -345,7 +353,8 @@ def online_booking_create(
     verdict = None
     if complete:
         verdict = screening_verdict(
-            option=option, answers=answers, sensitive_consents=sensitive_consents, now=now
+            option=option, answers=answers, sensitive_consents=sensitive_consents, now=now,
+            catalogue=catalogue,
         )
         if not verdict.allowed:
             raise ScreeningRefused(verdict)
@@ -443,7 +452,7 @@ def _create(
         accepted_at=now,
         findings=[{"code": f.code, "action": f.action} for f in verdict.findings],
     )
-    booking.full_clean(validate_unique=False, validate_constraints=False)
+    validate_row(booking, trusted=["appointment"])
     booking.save()
     token, token_hash = new_confirmation_token()
     submission = OnlineSubmission(
@@ -460,7 +469,7 @@ def _create(
         token_hash=token_hash,
         token_expires_at=appointment.ends_at,
     )
-    submission.full_clean(validate_unique=False, validate_constraints=False)
+    validate_row(submission, trusted=["booking"])
     submission.save()
     emails.email_booked(
         _for_email(booking),

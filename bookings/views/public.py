@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from bookings import calendar_links, rules
 from bookings.models import BookingPolicy
+from bookings.models.notes import AccessAction
 from bookings.online_forms import (
     NO_PREFERENCE,
     DetailsForm,
@@ -32,6 +33,7 @@ from bookings.online_forms import (
 from bookings.selectors.availability import clinic_zone
 from bookings.selectors.online import (
     first_free_slot,
+    last_answers,
     next_day_with_space,
     online_booking_for_token,
     screening_verdict,
@@ -39,6 +41,7 @@ from bookings.selectors.online import (
     slot_week,
 )
 from bookings.services import drafts
+from bookings.services.notes import access_record, client_ip
 from bookings.services.online import (
     ClientDetails,
     ScreeningRefused,
@@ -65,7 +68,7 @@ STEPS = [
 FIELD_STEP = {
     "client": "bookings:book_details",
     "screening": "bookings:book_health",
-    "consents": "bookings:book_health",
+    "consents": "bookings:book",
     "start": "bookings:book_time",
     "therapist": "bookings:book_therapist",
     "option": "bookings:book",
@@ -162,6 +165,7 @@ def step_treatment(request: HttpRequest) -> HttpResponse:
             if state.get("option") != option_id:
                 state = {"flow": state.get("flow") or secrets.token_urlsafe(16)}
             state["option"] = option_id
+            state["sensitive"] = form.sensitive_regions
             _save(request, state)
             return redirect("bookings:book_therapist")
     else:
@@ -169,8 +173,15 @@ def step_treatment(request: HttpRequest) -> HttpResponse:
         code = request.GET.get("treatment")
         if code:
             initial = next((o.pk for o in options if o.treatment_type.code == code), initial)
-        form = TreatmentForm(initial={"option": initial and str(initial)}, options=options)
-    return _render(request, "treatment.html", "book", {"form": form, "options": options})
+        form = TreatmentForm(
+            initial={"option": initial and str(initial), "sensitive_consent": bool(state.get("sensitive"))},
+            options=options,
+        )
+    chosen = next((o for o in options if str(o.pk) == str(form["option"].value())), None)
+    return _render(
+        request, "treatment.html", "book",
+        {"form": form, "options": options, "chosen": chosen},
+    )
 
 
 @rate_limited("booking")
@@ -410,8 +421,39 @@ def step_details(request: HttpRequest) -> HttpResponse:
             _save(request, state)
             return redirect("bookings:book_health")
     else:
-        form = DetailsForm(initial=state.get("details"))
+        form = DetailsForm(initial=state.get("details") or _portal_details(request))
     return _render(request, "details.html", "book_details", {"form": form}, status=400 if bot else 200)
+
+
+def _portal_client(request: HttpRequest):
+    # Imported here: the portal's pages build on this module's time pages.
+    from bookings.views.portal import portal_client
+
+    return portal_client(request)
+
+
+def _portal_details(request: HttpRequest) -> dict[str, str]:
+    """A client signed in to the portal starts with their own details filled in."""
+    client = _portal_client(request)
+    if client is None:
+        return {}
+    return {"name": client.full_name, "email": client.email, "phone": client.phone}
+
+
+def _last_answers(request: HttpRequest, state: dict[str, Any], codes: list[str]) -> dict[str, bool] | None:
+    """The signed-in client's answers on record, when this booking is for them (the email
+    typed is theirs): they confirm those instead of answering again. The read is logged."""
+    client = _portal_client(request)
+    email = (state.get("details") or {}).get("email", "")
+    if client is None or not client.email or client.email.lower() != email.lower():
+        return None
+    found = last_answers(client=client, codes=codes)
+    if found is not None:
+        access_record(
+            user=None, action=AccessAction.VIEW, client=client, ip=client_ip(request),
+            object_type="treatments.contraindicationanswer", object_id=f"client:{client.pk}",
+        )
+    return found
 
 
 @rate_limited("booking")
@@ -423,27 +465,26 @@ def step_health(request: HttpRequest) -> HttpResponse:
     if option is None:
         return redirect("bookings:book")
     versions = screening_versions(option.treatment_type)
-    region = option.treatment_type.sensitive_region
-    kwargs = {"red_flags": versions["red_flags"], "relevant": versions["relevant"], "sensitive_region": region}
+    red_flags, relevant = versions["red_flags"], versions["relevant"]
+    last = _last_answers(request, state, [v.item.code for v in relevant]) if relevant else None
+    kwargs = {"red_flags": red_flags, "relevant": relevant, "last_answers": last}
     if request.method == "POST":
         form = HealthForm(request.POST, **kwargs)
         if form.is_valid():
             answers = form.answers()
-            sensitive = [region] if region and form.cleaned_data.get("sensitive_consent") else []
+            sensitive = state.get("sensitive", [])
             verdict = screening_verdict(option=option, answers=answers, sensitive_consents=sensitive)
             if not verdict.allowed:
                 return _refused(request, state, ScreeningRefused(verdict))
-            state["health"] = {"answers": answers, "general": True, "sensitive": sensitive}
+            state["health"] = {"answers": answers}
             state["needs_clearance"] = verdict.needs_clearance
             _save(request, state)
             return redirect("bookings:book_review")
     else:
-        health = state.get("health") or {}
-        initial = {f"q_{code}": "yes" if yes else "no" for code, yes in health.get("answers", {}).items()}
-        if health:
-            initial["general_consent"] = health.get("general")
-            initial["sensitive_consent"] = bool(health.get("sensitive"))
-        form = HealthForm(initial=initial, **kwargs)
+        # Back or reload shows the answers given; a returning client sees their last ones
+        # (those never include the red flags, which are asked afresh each time).
+        answers = (state.get("health") or {}).get("answers") or last or {}
+        form = HealthForm(initial=HealthForm.initial_from(answers, red_flags, relevant), **kwargs)
     return _render(request, "health.html", "book_health", {"form": form, "option": option})
 
 
@@ -480,8 +521,8 @@ def step_review(request: HttpRequest) -> HttpResponse:
                     therapist=therapist,
                     details=ClientDetails(**details),
                     answers=health["answers"],
-                    sensitive_consents=health["sensitive"],
-                    general_consent=health["general"],
+                    sensitive_consents=state.get("sensitive", []),
+                    general_consent=True,
                     policy_accepted=True,
                     # The flow's own token from the session, never one sent by the browser.
                     idempotency_key=state["flow"],

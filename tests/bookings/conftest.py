@@ -65,14 +65,35 @@ def walk_to_review(browser, option, slot, *, email="new@example.com", therapist=
                    name="Nia New"):
     """Go through the public booking pages up to the review step; returns the health POST."""
     url = lambda name, *args: reverse(f"bookings:{name}", args=args)  # noqa: E731
-    assert browser.post(url("book"), {"option": option.pk}).status_code == 302
+    chosen = {"option": option.pk} | ({"sensitive_consent": "on"} if option.treatment_type.sensitive_region else {})
+    assert browser.post(url("book"), chosen).status_code == 302
     assert browser.post(url("book_therapist"), {"therapist": therapist}).status_code == 302
     response = browser.post(url("book_time"), {"start": slot.start.isoformat(), "day": slot.start.date().isoformat()})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert browser.post(url("book_details"), {"name": name, "email": email, "phone": "+1 416 555 0177"}).status_code == 302
     answers = all_no(option) if answers is None else answers
-    data = {f"q_{code}": "yes" if yes else "no" for code, yes in answers.items()} | {"general_consent": "on"}
-    return browser.post(url("book_health"), data)
+    return browser.post(url("book_health"), health_form_data(option, answers))
+
+
+def health_form_data(option, answers: dict[str, bool]) -> dict:
+    """The health step's POST for `answers`, as a client fills it in: "None of these apply
+    to me" for the warning signs unless one applies (then yes or no to each of them), and
+    a tick for each other item that applies, or "None of these apply to me"."""
+    asked = screening_versions(option.treatment_type)
+    red_flags = [v.item.code for v in asked["red_flags"]]
+    others = [v.item.code for v in asked["relevant"]]
+    data: dict = {}
+    if any(answers.get(c) for c in red_flags):
+        data["red_flags"] = "some"
+        data |= {f"q_{c}": "yes" if answers.get(c) else "no" for c in red_flags}
+    elif red_flags:
+        data["red_flags"] = "none"
+    ticked = [c for c in others if answers.get(c)]
+    if ticked:
+        data["conditions"] = ticked
+    elif others:
+        data["no_conditions"] = "on"
+    return data
 
 
 def flow_token(browser) -> str:
@@ -91,7 +112,8 @@ def flow_state(browser) -> dict:
 
 def confirm_review(browser, **extra):
     return browser.post(
-        reverse("bookings:book_review"), {"flow": flow_token(browser), "policy_accepted": "on", **extra}
+        reverse("bookings:book_review"),
+        {"flow": flow_token(browser), "general_consent": "on", "policy_accepted": "on", **extra},
     )
 
 

@@ -95,7 +95,7 @@ def test_the_chosen_day_and_time_survive_back_and_reload(working_therapist, opti
     assert response.status_code == 302 and response.url == reverse("bookings:book_details")
     # Back from the details step: the page of that day, the time still chosen.
     page = browser.get(TIME, {"month": "2026-12", "day": start[:10]}).content.decode()
-    assert re.search(rf'value="{re.escape(start)}"\s+checked', page)
+    assert re.search(rf'value="{re.escape(start)}" class="[^"]*\bactive" aria-current="true"', page)
 
 
 def test_without_a_day_the_first_month_and_day_with_space_are_shown(therapist, option_60):

@@ -95,3 +95,31 @@ def test_a_name_over_160_characters_is_refused_with_the_limit_and_kept_in_the_fi
     assert response.status_code == 200
     assert "160" in page and too_long in page
     assert not Client.objects.filter(email="long@example.com").exists()
+
+
+def test_the_front_desk_keeps_a_long_new_clients_name_whole_or_is_told_the_limit(
+    option_60, front_desk
+):
+    staff = Browser()
+    staff.force_login(front_desk)
+
+    def book_new(first: str, last: str, start: str):
+        body = {
+            "new_client": {"first_name": first, "last_name": last},
+            "option": option_60.pk,
+            "start": start,
+        }
+        return staff.post(
+            "/api/staff/appointments", json.dumps(body), content_type="application/json"
+        )
+
+    start = timezone.localtime(timezone.now() + timedelta(days=2)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    made = book_new(LONG_FIRST, LONG_LAST, start.strftime("%Y-%m-%dT%H:%M"))
+    refused = book_new("z" * 161, "", (start + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
+
+    assert made.status_code == 201, made.content
+    assert Client.objects.get(first_name=LONG_FIRST).full_name == LONG_NAME
+    assert refused.status_code in (400, 422) and "160" in refused.content.decode()
+    assert not Client.objects.filter(first_name__startswith="zzz").exists()

@@ -3,6 +3,7 @@ page, screening outcomes and the manage link."""
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -12,8 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Appointment, BookingDraft, OnlineBooking
+from bookings.online_forms import CHOOSE_RED_FLAGS, TICK_OR_NONE
 from bookings.selectors.availability import slots_available
-from bookings.services.online import EMAIL_INVALID, PHONE_INVALID, POLICY_REQUIRED
+from bookings.services.online import (
+    EMAIL_INVALID,
+    GENERAL_CONSENT_REQUIRED,
+    PHONE_INVALID,
+    POLICY_REQUIRED,
+)
 from bookings.views.public import BOT_REFUSED
 from clinic.models import Client
 from tests.bookings.conftest import (
@@ -87,10 +94,10 @@ def test_each_step_shows_bad_input_next_to_its_field(first_slot, option_60):
     assert EMAIL_INVALID in page and PHONE_INVALID in page and "Please tell us your name" in page
     browser.post(url("book_details"), {"name": "Nia", "email": "nia@example.com", "phone": "+1 416 555 0177"})
     page = browser.post(url("book_health"), {}).content.decode()
-    assert "Please answer yes or no." in page and "Please confirm that you consent" in page
+    assert html.escape(CHOOSE_RED_FLAGS) in page and html.escape(TICK_OR_NONE) in page
     walk_to_review(browser, option_60, first_slot)
     page = browser.post(url("book_review"), {"flow": "x"}).content.decode()
-    assert POLICY_REQUIRED in page
+    assert POLICY_REQUIRED in page and GENERAL_CONSENT_REQUIRED in page
     assert not Appointment.objects.exists()
 
 
@@ -168,11 +175,11 @@ def test_double_submitted_confirmation_makes_one_booking(first_slot, option_60):
     walk_to_review(browser, option_60, first_slot)
     flow = flow_token(browser)
     confirm(browser)
-    browser.post(url("book_review"), {"flow": flow, "policy_accepted": "on"})
+    browser.post(url("book_review"), {"flow": flow, "general_consent": "on", "policy_accepted": "on"})
     # A replay of the same form from another tab (same flow key) is also one booking.
     other = Browser()
     walk_to_review(other, option_60, slots_available(option_60, timezone.localdate(), 14)[-1])
-    other.post(url("book_review"), {"flow": flow, "policy_accepted": "on"})
+    other.post(url("book_review"), {"flow": flow, "general_consent": "on", "policy_accepted": "on"})
     assert Appointment.objects.count() == 1 and OnlineBooking.objects.count() == 1
 
 
@@ -183,7 +190,7 @@ def test_another_flows_token_is_refused_and_never_answered_with_its_booking(firs
     assert confirm(victim).url == url("book_done")
     attacker = Browser()
     walk_to_review(attacker, option_60, slots_available(option_60, timezone.localdate(), 14)[-1])
-    page = attacker.post(url("book_review"), {"flow": victim_flow, "policy_accepted": "on"})
+    page = attacker.post(url("book_review"), {"flow": victim_flow, "general_consent": "on", "policy_accepted": "on"})
     assert page.status_code == 200 and "out of date" in page.content.decode()
     booking = OnlineBooking.objects.get()
     assert booking.manage_token not in page.content.decode()

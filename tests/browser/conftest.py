@@ -7,6 +7,7 @@ browser fails these tests loudly rather than hiding them.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,6 +109,20 @@ def screenshot(page, name: str, directory: Path | None = None) -> Path:
     path = directory / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def assert_wcag22_without_javascript(page) -> None:
+    """`assert_wcag22` for a page opened with JavaScript off, where axe cannot run: the same
+    HTML (its scripts removed) at the same address and size, in a page that runs axe."""
+    html = re.sub(r"<script\b[^>]*>.*?</script>", "", page.content(), flags=re.DOTALL)
+    url = page.url
+    checker = page.context.browser.new_page(viewport=page.viewport_size)
+    checker.route(lambda address: address == url, lambda route: route.fulfill(body=html, content_type="text/html"))
+    checker.goto(url)
+    try:
+        assert_wcag22(checker)
+    finally:
+        checker.close()
 
 
 def axe_violations(page) -> list[str]:

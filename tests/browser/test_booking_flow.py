@@ -30,17 +30,14 @@ def _to_health(page, live_server, email: str) -> None:
     page.goto(live_server.url + "/book/")
     assert_accessible(page)
     screenshot(page, "book-1-treatment")
-    page.get_by_label("Trigger point therapy: 60 minutes").check()
-    page.get_by_role("button", name="Next: therapist").click()
-    page.get_by_label("No preference").check()
+    page.get_by_role("button", name="Trigger point therapy: 60 minutes").click()
     assert_accessible(page)
     screenshot(page, "book-2-therapist")
-    page.get_by_role("button", name="Next: day and time").click()
-    # The first day listed is the next day with space; take its first time.
+    page.get_by_role("button", name="Any therapist").click()
+    # The first day shown is the first day with space; take its first time.
     assert_accessible(page)
     screenshot(page, "book-3-time")
-    page.locator("label.btn[for^='slot-']").first.click()
-    page.get_by_role("button", name="Next: your details").click()
+    page.locator("#times .slot-grid button").first.click()
     page.get_by_label("Your name").fill("Nia Newcomer")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Phone").fill("+1 416 555 0177")
@@ -52,13 +49,13 @@ def _to_health(page, live_server, email: str) -> None:
 
 def test_new_client_books_with_no_preference_then_moves_and_cancels(page, live_server):
     _to_health(page, live_server, "nia@example.com")
-    for radio in page.locator("input[type=radio][value=no]").all():
-        radio.check()
-    page.get_by_label("I agree to be treated").check()
+    page.get_by_role("radio", name="None of these apply to me").check()
+    page.get_by_role("checkbox", name="None of these apply to me").check()
     assert_accessible(page)
     screenshot(page, "book-5-health")
     page.get_by_role("button", name="Next: review").click()
     assert page.get_by_text("24 hours").first.is_visible()
+    page.get_by_label("I agree to be treated").check()
     page.get_by_label("I have read and accept the cancellation policy.").check()
     assert_accessible(page)
     screenshot(page, "book-6-review")
@@ -102,10 +99,11 @@ def test_new_client_books_with_no_preference_then_moves_and_cancels(page, live_s
 
 def test_saddle_numbness_gets_emergency_advice_and_nothing_is_booked(page, live_server):
     _to_health(page, live_server, "sam@example.com")
+    page.get_by_role("radio", name="One or more of these applies to me").check()
     for radio in page.locator("input[type=radio][value=no]").all():
         radio.check()
     page.locator("input[name='q_rf-saddle-numbness'][value=yes]").check()
-    page.get_by_label("I agree to be treated").check()
+    page.get_by_role("checkbox", name="None of these apply to me").check()
     page.get_by_role("button", name="Next: review").click()
     page.get_by_role("heading", name="Please seek emergency care now").wait_for()
     assert page.get_by_text("911").first.is_visible()
@@ -117,7 +115,10 @@ def test_saddle_numbness_gets_emergency_advice_and_nothing_is_booked(page, live_
 
 def test_form_errors_are_announced_and_pass_the_accessibility_check(page, live_server):
     page.goto(live_server.url + "/book/")
-    page.get_by_role("button", name="Next: therapist").click()
+    # A treatment of the buttock area chosen without its consent: the consent is named.
+    page.get_by_role("button", name="Perfect Spot 12: 30 minutes").click()
     assert page.get_by_role("alert").first.is_visible()
+    consent = page.get_by_role("region", name="Perfect Spot 12").get_by_role("checkbox")
+    assert consent.is_visible() and consent.get_attribute("aria-invalid") == "true"
     assert_accessible(page)
     screenshot(page, "book-error")

@@ -12,7 +12,7 @@ import time_machine
 from bookings.models import Appointment, AppointmentSource, AppointmentStatus
 from bookings.services.appointments import appointment_book
 from tests.bookings.conftest import add_hours
-from tests.browser.conftest import assert_accessible, screenshot
+from tests.browser.conftest import assert_wcag22, screenshot
 from tests.conftest import make_client, make_staff, make_therapist
 from tests.factories import screened
 from treatments.models import TreatmentOption
@@ -104,7 +104,7 @@ def drag(page, source, target: tuple[float, float]) -> None:
 def test_front_desk_books_a_phone_client_in_three_clicks(page, live_server, people):
     sign_in(page, live_server, "desk")
     open_calendar(page, live_server)
-    assert_accessible(page)
+    assert_wcag22(page)
     screenshot(page, "calendar-1440")
     clicks = 0
 
@@ -117,7 +117,7 @@ def test_front_desk_books_a_phone_client_in_three_clicks(page, live_server, peop
     page.get_by_label("Client (name, phone or email)").fill("Lovel")  # typing, not a click
     page.get_by_role("button", name="Ada Lovelace · +1 416 555 0100").click()
     clicks += 1
-    assert_accessible(page)
+    assert_wcag22(page)
     page.get_by_role("button", name="Book", exact=True).click()
     clicks += 1
 
@@ -171,11 +171,11 @@ def test_check_in_from_the_calendar_by_keyboard(page, live_server, people):
     page.keyboard.press("Enter")
     card = page.get_by_role("dialog", name="Ada Lovelace, 09:00–10:00")
     card.wait_for()
-    assert_accessible(page)
+    assert_wcag22(page)
     # Check-in asks today's questions on its own page, then comes back to the calendar.
     card.get_by_role("link", name="Check in").click()
     page.get_by_role("heading", name="Check in Ada Lovelace").wait_for()
-    assert_accessible(page)
+    assert_wcag22(page)
     for question in page.locator("fieldset.ws-question").all():
         question.get_by_label("No").check()
     page.get_by_role("button", name="Check in").click()
@@ -194,4 +194,4 @@ def test_calendar_changes_day_and_view(page, live_server, people):
     assert page.locator("#calendar header", has_text="Maya Chen").count() == 0
     page.get_by_label("Day, by room").check()
     page.locator("#calendar header", has_text="No room").wait_for()
-    assert_accessible(page)
+    assert_wcag22(page)

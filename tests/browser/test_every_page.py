@@ -7,7 +7,7 @@ of each page is kept in the test's tmp dir."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import time, timedelta
 from urllib.parse import urlparse
 
 import pytest
@@ -20,11 +20,12 @@ from PIL import Image
 from bookings.models import AppointmentSource
 from bookings.selectors.availability import slots_available
 from bookings.services.appointments import appointment_cancel
+from bookings.services.plans import plan_book
 from bookings.services.portal import portal_link_issue
 from bookings.services.therapists import therapist_save
 from clinic.error_pages import server_error
 from clinic.models import Therapist
-from tests.bookings.conftest import add_hours, book, book_online
+from tests.bookings.conftest import add_hours, book, book_online, spec_for
 from tests.browser.conftest import WIDTHS, axe_violations, layout_problems, open_page
 from tests.conftest import make_client, make_therapist, run_jobs
 from tests.factories import past_appointment
@@ -64,11 +65,16 @@ def clinic(settings, tmp_path):
     first, second, third = list({timezone.localdate(s.start): s for s in reversed(slots)}.values())[
         -3:
     ]
-    online = book_online(option, first.start, therapist=maya, email=person.email, now=now)
+    online = book_online(option, first.start, email=person.email, now=now)  # no preference
     staff = book(person, option, second.start, maya, source=AppointmentSource.STAFF, now=now)
     gone = book(person, option, third.start, maya, source=AppointmentSource.STAFF, now=now)
     appointment_cancel(appointment=gone, reason="Client called", notify=False, now=now)
     past_appointment(person, maya, option, days_ago=14)
+    monday = timezone.localdate() + timedelta(days=14 - timezone.localdate().weekday())
+    plan_book(
+        spec=spec_for(person, maya, option, sessions=2, first_date=monday, start_time=time(15)),
+        now=now,
+    )
     run_jobs()
     mail.outbox.clear()
     return {"person": person, "online": online, "staff": staff}
@@ -124,6 +130,10 @@ def test_every_public_and_portal_page_passes_axe_and_the_wcag_22_checks(
     visit("portal-cancel", f"/portal/bookings/{clinic['staff'].public_id}/cancel/")
     page.goto(live_server.url + "/portal/bookings/")
     with page.expect_navigation():
+        page.get_by_role("link", name="Numeric Pain Rating Scale").click()
+    check("portal-questions")
+    page.goto(live_server.url + "/portal/bookings/")
+    with page.expect_navigation():
         page.get_by_role("button", name="Sign out").click()
 
     visit("not-found", "/no-such-page/", status=404)
@@ -157,4 +167,4 @@ def test_every_public_and_portal_page_passes_axe_and_the_wcag_22_checks(
 
     context.close()
     assert not problems, "\n".join(problems)
-    assert len(seen) == 20 + Therapist.objects.filter(active=True).count()
+    assert len(seen) == 21 + Therapist.objects.filter(active=True).count()
