@@ -11,6 +11,7 @@ from django.utils import timezone
 from clinic.models import Client, Therapist
 from treatments.models import (
     VERSION_FIELDS,
+    Category,
     Consent,
     ContraindicationAnswer,
     ContraindicationVersion,
@@ -63,20 +64,29 @@ def items_for_treatment(treatment_type: TreatmentType | str) -> list[Contraindic
 
 
 def answers_for_client(
-    client: Client, *, visit: tuple[datetime, datetime] | None = None
+    client: Client,
+    *,
+    visit: tuple[datetime, datetime] | None = None,
+    red_flags_this_visit: bool = False,
 ) -> dict[str, str]:
     """Item code -> 'yes' / 'no' / 'not-asked' for the client's current answers (1 query).
 
     `visit`: when a visit is screened, its (opens, closes): an answer to an item asked on
     the day of the visit counts only when it was given then; outside it, the item is left
-    out (unanswered for this visit)."""
+    out (unanswered for this visit). `red_flags_this_visit`: the same for red flags, which
+    the therapist asks at every visit."""
     rows = ContraindicationAnswer.objects.filter(intake__client=client).values_list(
-        "item__code", "answer", "answered_at", "item__current_version__asked_on_visit_day"
+        "item__code",
+        "answer",
+        "answered_at",
+        "item__current_version__asked_on_visit_day",
+        "item__current_version__category",
     )
     return {
         code: answer
-        for code, answer, answered_at, on_the_day in rows
-        if not on_the_day or (visit is not None and visit[0] <= answered_at < visit[1])
+        for code, answer, answered_at, on_the_day, category in rows
+        if not (on_the_day or (red_flags_this_visit and category == Category.RED_FLAG))
+        or (visit is not None and visit[0] <= answered_at < visit[1])
     }
 
 

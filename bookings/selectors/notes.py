@@ -19,6 +19,7 @@ from treatments.models import AnswerValue, TreatmentType
 from treatments.outcomes import INSTRUMENTS, NPRS
 from treatments.screening import CatalogueEntry, Verdict, screen
 from treatments.selectors import (
+    answers_for_client,
     catalogue_entries,
     clearances_for_client,
     consents_for_client,
@@ -51,9 +52,12 @@ def checklist_for_note(
     note: SessionNote, *, entries: list[CatalogueEntry] | None = None
 ) -> list[ChecklistRow]:
     """The rows the note opens with: the saved snapshot where there is one, else the
-    client's current intake answers against the current catalogue."""
+    client's current intake answers against the current catalogue. Red flags and the
+    questions about the day open unanswered unless they were answered for this visit:
+    people do not volunteer them, so they are asked every time."""
     entries = entries if entries is not None else catalogue_entries()
-    intake = answers_for_visit(note.appointment)
+    intake = answers_for_client(note.client)
+    this_visit = answers_for_visit(note.appointment, red_flags_this_visit=True)
     saved = {row.code: row for row in note.checklist.all()}
     treatment_code = note.appointment.treatment_type.code
     rows = []
@@ -67,7 +71,7 @@ def checklist_for_note(
                 question=e.question,
                 action=str(e.action_for(treatment_code) or e.action),
                 red_flag=e.is_red_flag,
-                answer=snap.answer if snap else intake.get(e.code, AnswerValue.NOT_ASKED),
+                answer=snap.answer if snap else this_visit.get(e.code, AnswerValue.NOT_ASKED),
                 intake_answer=intake.get(e.code, AnswerValue.NOT_ASKED),
                 remark=snap.remark if snap else "",
             )

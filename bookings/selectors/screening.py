@@ -134,11 +134,20 @@ def visit_window_of(appointment: Appointment) -> tuple[datetime, datetime]:
 
 
 def answers_for_visit(
-    appointment: Appointment, window: tuple[datetime, datetime] | None = None
+    appointment: Appointment,
+    window: tuple[datetime, datetime] | None = None,
+    *,
+    red_flags_this_visit: bool = False,
 ) -> dict[str, str]:
     """The client's answers on record as they count for this visit: the questions about
-    the day only when answered for it (1 query, plus the policy unless `window` is given)."""
-    return answers_for_client(appointment.client, visit=window or visit_window_of(appointment))
+    the day only when answered for it, and with `red_flags_this_visit` (the note's
+    checklist, where the therapist asks them at every visit) the red flags too (1 query,
+    plus the policy unless `window` is given)."""
+    return answers_for_client(
+        appointment.client,
+        visit=window or visit_window_of(appointment),
+        red_flags_this_visit=red_flags_this_visit,
+    )
 
 
 def session_screening(

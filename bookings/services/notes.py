@@ -213,8 +213,9 @@ def note_save_checklist(
     the screening verdict on the note.
 
     `answers`: item code -> yes/no/not-asked for today; items not given keep the client's
-    intake answer (the questions about the day: only an answer given for this visit, and
-    they can be answered only from the moment check-in opens). An answer that differs from the intake is recorded in the intake through
+    intake answer, except the red flags and the questions about the day, which keep only an
+    answer given for this visit (the questions about the day can be answered only from the
+    moment check-in opens). An answer that differs from the intake is recorded in the intake through
     treatments.services, which keeps the history. Sites the verdict says to avoid are marked
     avoided on the body map. Returns the Verdict."""
     now = now or timezone.now()
@@ -226,7 +227,7 @@ def note_save_checklist(
     treatment_code = note.appointment.treatment_type.code
     relevant = relevant_entries(treatment_code, entries)
     window = visit_window_of(note.appointment)
-    intake_answers = answers_for_visit(note.appointment, window)
+    intake_answers = answers_for_visit(note.appointment, window, red_flags_this_visit=True)
     today = {e.code: intake_answers.get(e.code, AnswerValue.NOT_ASKED) for e in relevant}
     on_the_day = {e.code for e in asked_on_the_day(relevant, treatment_code)}
     changed = {}

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from bookings.models import Appointment, AppointmentSource, AppointmentStatus
+from bookings.selectors.notes import checklist_for_note
 from bookings.selectors.online import screening_versions
 from bookings.selectors.screening import (
     CLEARANCE_MISSING,
@@ -102,9 +103,9 @@ def check_in(appointment, today=None):
 
 
 def sign_as_treated(appointment, therapist):
-    """Chart the session completely (checklist, modification, referral) and sign it."""
+    """Chart the session completely (the red flags asked, modification, referral) and sign it."""
     note = note_services.note_create(appointment=appointment, by=therapist.user)
-    note_services.note_save_checklist(note=note, answers={}, by=therapist.user)
+    note_services.note_save_checklist(note=note, answers=red_flags_no(), by=therapist.user)
     note_services.note_update(
         note=note, by=therapist.user, treated=True, modification="Pressure 2 at most; no deep work."
     )
@@ -271,6 +272,25 @@ def test_unanswered_red_flags_stop_check_in_and_signing_as_treated(
     assert note_services.note_sign(note=note, by=working_therapist.user).is_signed
 
 
+def test_red_flags_answered_before_this_visit_are_asked_again_before_signing_as_treated(
+    working_therapist, client_person, time_machine
+):
+    appointment = book("staff", option_for("deep-tissue"), client_person, {})  # all 'no' on record
+    time_machine.move_to(local(*CHECK_IN_AT))
+    check_in(appointment)  # the front desk does not ask them: the record's answers do here
+    time_machine.move_to(local(*SIGN_AT))
+    note = note_services.note_create(appointment=appointment, by=working_therapist.user)
+    rows = {r.code: r for r in checklist_for_note(note)}
+    assert rows["rf-bladder"].answer == "not-asked" and rows["rf-bladder"].intake_answer == "no"
+    note_services.note_save_checklist(note=note, answers={}, by=working_therapist.user)
+    with pytest.raises(ValidationError, match=re.escape(RED_FLAGS_UNANSWERED)):
+        note_services.note_sign(note=note, by=working_therapist.user)
+    note_services.note_save_checklist(note=note, answers=red_flags_no(), by=working_therapist.user)
+    assert note_services.note_sign(note=note, by=working_therapist.user).is_signed
+    answer = ContraindicationAnswer.objects.get(intake__client=client_person, item__code="rf-bladder")
+    assert answer.answered_at >= local(*SIGN_AT)  # asked again, at this visit
+
+
 def test_a_refusing_verdict_stops_check_in_without_naming_the_condition(
     working_therapist, client_person, time_machine
 ):
@@ -341,7 +361,7 @@ def test_yes_today_refuses_check_in_and_signing_and_offers_another_day(
     assert appointment.status == AppointmentStatus.BOOKED and appointment.needs_review
     # The answer is on the record, with who and when, and still refuses a second attempt.
     answer = ContraindicationAnswer.objects.get(intake__client=appointment.client, item__code=code)
-    assert answer.answer == "yes" and answer.answered_at == local(*CHECK_IN_AT)
+    assert answer.answer == "yes" and answer.answered_at >= local(*CHECK_IN_AT)
     change = HealthRecordChange.objects.filter(record_id=answer.pk, record_type="treatments.contraindicationanswer")
     assert change.latest("id").changes["answer"] == [None, "yes"]
     with pytest.raises(ValidationError, match=re.escape(NOT_TODAY)):
@@ -403,7 +423,7 @@ def test_painkillers_today_check_in_and_ask_for_a_modification(
     check_in(appointment, today_no(appointment) | {"ci-feedback-meds": "yes"})
     time_machine.move_to(local(*SIGN_AT))
     note = note_services.note_create(appointment=appointment, by=working_therapist.user)
-    verdict = note_services.note_save_checklist(note=note, answers={}, by=working_therapist.user)
+    verdict = note_services.note_save_checklist(note=note, answers=red_flags_no(), by=working_therapist.user)
     assert verdict.may_start and verdict.finding("ci-feedback-meds").action == "modify"
     assert verdict.finding("ci-feedback-meds").visit_day
     with pytest.raises(ValidationError, match=re.escape(note_services.MODIFICATION_REQUIRED)):

@@ -38,6 +38,8 @@ RED_FLAG_CODES = [
     "rf-trauma",
     "rf-dvt",
     "rf-dvt-breathless",
+    "rf-infection-drugs",
+    "rf-infection-immunity",
 ]
 CONTRAINDICATION_CODES = [
     "ci-fever",
@@ -76,6 +78,9 @@ EXPECTED = {
     **{c: ("red-flag", "emergency", False, True, ALL, ALL, "") for c in RED_FLAG_CODES[:5]},
     **{c: ("red-flag", "urgent", False, True, ALL, ALL, "") for c in RED_FLAG_CODES[5:11]},
     "rf-dvt-breathless": ("red-flag", "emergency", False, True, ALL, ALL, ""),
+    # rf-infection's risk factors, asked one at a time: urgent, like the fever.
+    "rf-infection-drugs": ("red-flag", "urgent", False, True, ALL, ALL, ""),
+    "rf-infection-immunity": ("red-flag", "urgent", False, True, ALL, ALL, ""),
     "ci-fever": ("absolute", "do-not-treat", False, False, ALL, ALL, ""),
     "ci-contagious-skin": ("local", "avoid-area", False, False, ALL, ALL, ""),
     "ci-dvt": ("absolute", "do-not-treat", False, True, ALL, ALL, ""),
@@ -119,8 +124,9 @@ EXPECTED = {
 def test_migration_ships_every_red_flag_and_contraindication_of_part_1():
     shipped = set(ContraindicationItem.objects.values_list("code", flat=True))
     assert shipped == set(RED_FLAG_CODES) | set(CONTRAINDICATION_CODES)
-    # Part 1's 11 red flags, rf-dvt's breathlessness follow-up, and 28 contraindications.
-    assert len(RED_FLAG_CODES) == 12 and len(CONTRAINDICATION_CODES) == 28
+    # Part 1's 11 red flags, rf-dvt's breathlessness follow-up, rf-infection's two risk
+    # factors asked on their own, and 28 contraindications.
+    assert len(RED_FLAG_CODES) == 14 and len(CONTRAINDICATION_CODES) == 28
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from bookings.selectors.notes import checklist_for_note
+from bookings.selectors.online import screening_versions
 from bookings.services import notes as note_services
 from tests.factories import start_note, visit_asked
 from treatments.models import ContraindicationItem, ContraindicationVersion
@@ -89,3 +90,27 @@ def test_the_admin_shows_that_a_question_became_one_asked_on_the_day(client, man
     # The manager edits it like any other part of the item (a change adds a version).
     assert re.search(r'<input type="checkbox" name="asked_on_visit_day"[^>]* checked>', page)
 
+
+def test_infection_asks_one_thing_at_a_time_and_each_risk_factor_is_an_urgent_red_flag():
+    entries = {e.code: e for e in catalogue_entries()}
+    fever = entries["rf-infection"].question.lower()
+    assert "fever" in fever and "inject" not in fever and "immun" not in fever
+    drugs, immunity = entries["rf-infection-drugs"], entries["rf-infection-immunity"]
+    assert "injected drugs" in drugs.question and "12 months" in drugs.question
+    assert "at the moment" in immunity.question and "inject" not in immunity.question
+    codes = list(entries)
+    assert codes[codes.index("rf-infection") + 1 : codes.index("rf-infection") + 3] == [
+        "rf-infection-drugs", "rf-infection-immunity"
+    ]
+    for code in ("rf-infection-drugs", "rf-infection-immunity"):
+        verdict = screen({code: "yes"}, "deep-tissue", catalogue=entries.values())
+        assert verdict.referral == "urgent" and not verdict.allowed
+
+
+def test_the_new_infection_questions_are_asked_at_booking_and_old_answers_keep_their_wording(
+    client_person, therapist, option_60
+):
+    asked = screening_versions(option_60.treatment_type)
+    assert {"rf-infection-drugs", "rf-infection-immunity"} <= {v.item.code for v in asked["red_flags"]}
+    first = ContraindicationItem.objects.get(code="rf-infection").versions.get(version=1)
+    assert "inject" in first.question  # the compound question stays as it was answered
