@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.treatments.test_contraindication_catalogue import (
+from tests.treatments.conftest import (
     CONTRAINDICATION_CODES,
     EXPECTED,
     RED_FLAG_CODES,
