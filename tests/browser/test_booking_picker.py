@@ -149,7 +149,9 @@ def test_client_books_a_chosen_day_and_time_from_the_month_grid(
     taps.tap(evening)
 
     _details(page, taps, steps, name=LONG_NAME)
-    # Back and reload keep the day and the time.
+    # Back and reload keep the day and the time (once the health step has loaded: going
+    # back while its navigation is still under way detaches the page).
+    page.get_by_role("heading", name="A few health questions").wait_for()
     page.go_back()
     page.go_back()
     page.reload()
