@@ -11,6 +11,7 @@ still check every row.
 from __future__ import annotations
 
 import random
+import sys
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -159,3 +160,18 @@ def build(size: int, now: datetime, therapists_count: int = THERAPISTS) -> None:
         generations.bump(generations.DIARY, generations.CLIENTS, generations.CATALOGUE)
         manager = User.objects.create_user(MANAGER_USERNAME, password=None, is_staff=True)
         manager.groups.add(Group.objects.get(name=MANAGER))
+
+
+def postgres_ready(url: str) -> bool:
+    """Whether PostgreSQL answers at `url`'s server; creates `url`'s database if missing."""
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    try:
+        with psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=3) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                conn.execute(f'CREATE DATABASE "{name}"')
+        return True
+    except psycopg.Error as exc:
+        print(f"PostgreSQL skipped: {exc}".strip(), file=sys.stderr)
+        return False

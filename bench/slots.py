@@ -60,21 +60,6 @@ def database_url(db: str, size: int, therapists: int) -> str:
     return f"{POSTGRES_URL}_slots_{size}_{therapists}"
 
 
-def postgres_ready(url: str) -> bool:
-    """Whether PostgreSQL answers at `url`'s server; creates `url`'s database if missing."""
-    import psycopg
-
-    server, name = url.rsplit("/", 1)
-    try:
-        with psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=3) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-                conn.execute(f'CREATE DATABASE "{name}"')
-        return True
-    except psycopg.Error as exc:
-        print(f"PostgreSQL skipped: {exc}".strip(), file=sys.stderr)
-        return False
-
-
 def setup_django(size: int, therapists: int, db: str = "sqlite") -> None:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     os.environ["DATABASE_URL"] = database_url(db, size, therapists)
@@ -180,7 +165,7 @@ def main() -> None:
         print(json.dumps(measure(size, therapists, args.rebuild, args.db)))
         return
     for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
-        if db == "postgres" and not all(postgres_ready(database_url(db, s, t)) for s, t in CLINICS):
+        if db == "postgres" and not all(dataset.postgres_ready(database_url(db, s, t)) for s, t in CLINICS):
             continue
         results = {}
         for size, therapists in CLINICS:

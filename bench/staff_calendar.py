@@ -38,7 +38,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.db == "both":  # one process per database: it is chosen when Django starts
         for db in ("sqlite", "postgres"):
-            if db == "sqlite" or slots.postgres_ready(slots.database_url(db, args.size, dataset.THERAPISTS)):
+            if db == "sqlite" or dataset.postgres_ready(slots.database_url(db, args.size, dataset.THERAPISTS)):
                 subprocess.run([sys.executable, __file__, "--size", str(args.size), "--db", db], check=True)
         return
     slots.setup_django(args.size, dataset.THERAPISTS, args.db)

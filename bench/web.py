@@ -356,20 +356,6 @@ def subprocess_json(args: list[str], env: dict[str, str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def postgres_ready() -> bool:
-    import psycopg
-
-    server, name = POSTGRES_URL.rsplit("/", 1)
-    try:
-        with psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=3) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-                conn.execute(f'CREATE DATABASE "{name}"')
-        return True
-    except psycopg.Error as exc:
-        print(f"PostgreSQL skipped: {exc}".strip())
-        return False
-
-
 def run_db(db: str, seconds: float) -> dict:
     from datetime import datetime
     from zoneinfo import ZoneInfo
@@ -451,13 +437,15 @@ def main() -> None:
     if args.bookings:
         print(json.dumps(bookings(args.bookings)))
         return
+    import dataset  # bench/ is on the path when this script runs
+
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     seconds = 2.0 if args.quick else 5.0
     print(f"{os.cpu_count()} cores, load average before: "
           "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     for db in dbs:
-        if db == "postgres" and not postgres_ready():
+        if db == "postgres" and not dataset.postgres_ready(POSTGRES_URL):
             continue
         report(db, run_db(db, seconds))
 

@@ -231,3 +231,12 @@ def clear_note(note, therapist):
     note_services.note_save_checklist(note=note, answers=visit_asked(), by=therapist.user)
     note.refresh_from_db()
     return note
+
+
+@pytest.fixture
+def no_rate_limit(settings):
+    """The booking pages without their per-address limit (these tests post many times)."""
+    from django.core.cache import cache
+
+    settings.BOOKING_RATE_LIMIT = ""
+    cache.clear()

@@ -8,7 +8,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import time_machine
 from django.conf import settings
-from django.core.cache import cache
 from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
@@ -29,13 +28,7 @@ from tests.bookings.conftest import (
     walk_to_review,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limit(settings):
-    settings.BOOKING_RATE_LIMIT = ""
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limit")]
 
 
 def query(url: str) -> dict[str, str]:

@@ -9,7 +9,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
@@ -46,13 +45,7 @@ from treatments import services as clinical
 from treatments.models import ContraindicationAnswer, TreatmentOption
 from treatments.selectors import answers_for_client
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limit(settings):
-    settings.BOOKING_RATE_LIMIT = ""
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limit")]
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import html
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
@@ -34,11 +33,7 @@ from tests.bookings.conftest import (
 from tests.conftest import make_client, run_jobs
 from treatments.models import HealthIntake
 
-
-@pytest.fixture(autouse=True)
-def _no_rate_limit(settings):
-    settings.BOOKING_RATE_LIMIT = ""
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("no_rate_limit")
 
 
 @pytest.fixture
