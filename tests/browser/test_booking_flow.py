@@ -54,6 +54,7 @@ def test_new_client_books_with_no_preference_then_moves_and_cancels(page, live_s
     assert_accessible(page)
     screenshot(page, "book-5-health")
     page.get_by_role("button", name="Next: review").click()
+    page.get_by_role("heading", name="Review and confirm").wait_for()
     assert page.get_by_text("24 hours").first.is_visible()
     page.get_by_label("I agree to be treated").check()
     page.get_by_label("I have read and accept the cancellation policy.").check()
@@ -117,7 +118,7 @@ def test_form_errors_are_announced_and_pass_the_accessibility_check(page, live_s
     page.goto(live_server.url + "/book/")
     # A treatment of the buttock area chosen without its consent: the consent is named.
     page.get_by_role("button", name="Perfect Spot 12: 30 minutes").click()
-    assert page.get_by_role("alert").first.is_visible()
+    page.get_by_role("alert").first.wait_for()
     consent = page.get_by_role("region", name="Perfect Spot 12").get_by_role("checkbox")
     assert consent.is_visible() and consent.get_attribute("aria-invalid") == "true"
     assert_accessible(page)

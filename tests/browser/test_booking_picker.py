@@ -319,6 +319,7 @@ def test_the_yes_or_no_to_each_warning_sign_appears_when_one_applies(
     each.get_by_label("Yes").check()
     page.get_by_role("checkbox", name="None of these apply to me").check()
     page.get_by_role("button", name="Next: review").click()
+    page.locator("#form-errors").wait_for()  # the answer page, not the one being left
     missed = page.locator("#form-errors li")
     signs = page.locator("#red-flag-items fieldset")
     assert missed.count() == signs.count() - 1
