@@ -81,6 +81,7 @@ def test_the_client_signs_in_to_the_portal_and_cancels_a_booking(page, live_serv
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Your bookings").click()
     page.get_by_label("Your email address").fill("nia@example.com")
     page.get_by_role("button", name="Email me a sign-in link").click()
+    page.wait_for_url("**/portal/sent/")
     run_jobs()
     link = next(w for w in mail.outbox[-1].body.split() if "/portal/sign-in/" in w)
     page.goto(live_server.url + urlparse(link).path)
@@ -91,6 +92,7 @@ def test_the_client_signs_in_to_the_portal_and_cancels_a_booking(page, live_serv
     screenshot(page, "after-2-portal")
 
     upcoming.get_by_role("link", name=re.compile("^Cancel")).click()
+    page.get_by_role("button", name="Yes, cancel").wait_for()
     assert_accessible(page)
     page.get_by_role("button", name="Yes, cancel").click()
     page.get_by_text("Your appointment is cancelled").first.wait_for()

@@ -31,6 +31,7 @@ def _to_health(page, live_server, email: str) -> None:
     assert_accessible(page)
     screenshot(page, "book-1-treatment")
     page.get_by_role("button", name="Trigger point therapy: 60 minutes").click()
+    page.get_by_role("heading", name="Who would you like to see?").wait_for()
     assert_accessible(page)
     screenshot(page, "book-2-therapist")
     page.get_by_role("button", name="Any therapist").click()
@@ -81,6 +82,7 @@ def test_new_client_books_with_no_preference_then_moves_and_cancels(page, live_s
     assert_accessible(page)
     screenshot(page, "manage-1-view")
     page.get_by_role("link", name="Move to another time").click()
+    page.get_by_role("heading", name="Move your appointment").wait_for()
     assert_accessible(page)
     screenshot(page, "manage-2-move")
     page.locator("label.btn[for^='slot-']").nth(3).click()
@@ -89,6 +91,7 @@ def test_new_client_books_with_no_preference_then_moves_and_cancels(page, live_s
     moved = Appointment.objects.get()
     assert moved.starts_at != appointment.starts_at
     page.get_by_role("link", name="Cancel the appointment").click()
+    page.get_by_role("heading", name="Cancel your appointment?").wait_for()
     assert_accessible(page)
     screenshot(page, "manage-3-cancel")
     page.get_by_role("button", name="Yes, cancel").click()

@@ -48,6 +48,7 @@ def sign_in_and_open(page, live_server, note: SessionNote) -> None:
     page.get_by_label("Username").fill(note.therapist.user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
     page.goto(live_server.url + f"/admin/bookings/sessionnote/{note.pk}/change/")
 
 

@@ -55,6 +55,7 @@ def test_therapist_books_a_plan_client_answers_chart_shows_the_change(page, live
     page.get_by_label("Username").fill(maya.user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
     page.goto(f"{live_server.url}/admin/bookings/treatmentplan/add/?client={ada.pk}")
     page.get_by_label("Treatment and length").select_option(label=str(option))
     page.get_by_label("Goal").fill("Sit through a work meeting without leg pain")
@@ -93,6 +94,7 @@ def test_therapist_books_a_plan_client_answers_chart_shows_the_change(page, live
     client_page.get_by_role("heading", name="Before your next visit").wait_for()
     assert client_page.get_by_text("Attended 0, cancelled 0, still to come 8.").is_visible()
     client_page.get_by_role("link", name="Roland-Morris Disability Questionnaire").click()
+    client_page.get_by_role("button", name="Send my answers").wait_for()
     assert_accessible(client_page)
     screenshot(client_page, "plan-3-questionnaire")
     boxes = client_page.locator("input[type=checkbox]")
@@ -109,6 +111,7 @@ def test_therapist_books_a_plan_client_answers_chart_shows_the_change(page, live
     # At the fourth visit the therapist enters the answers on the plan's page.
     page.reload()
     page.get_by_role("link", name="Roland-Morris (0-24) (enter)").first.click()  # session 4
+    page.get_by_role("button", name="Save the answers").wait_for()
     checkboxes = page.locator("input[type=checkbox]")
     for n in range(5):
         checkboxes.nth(n).check()
