@@ -3,6 +3,8 @@ free times after a refusal, and a booking by its manage token."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,8 +18,9 @@ from bookings import rules
 from bookings.models import Appointment, BookingPolicy, OnlineBooking
 from bookings.selectors.availability import (
     Diary,
+    FreeTimes,
     Slot,
-    bookable_slots,
+    cached_free_times,
     clinic_zone,
     slots_available,
 )
@@ -33,6 +36,53 @@ from treatments.screening import CatalogueEntry, Verdict, asked_at_booking, scre
 from treatments.selectors import answers_for_client, catalogue_current
 
 SEARCH_DAYS = 14
+
+
+class _SlotLists:
+    """Every slot of a cached `FreeTimes` value, built once per value in this process.
+
+    The booking pages read the same few values (a month, the next two weeks) on every
+    request; building their slots afresh each time (two datetimes per free time, a month
+    of every therapist's times) cost more than the rest of the page. A value never changes
+    (a new diary generation is a new value), and `FreeTimes.slots(now)` is the slice of
+    `slots(None)` that `bounds(now)` gives, so slicing a kept list answers the same."""
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self.lists: OrderedDict[int, tuple[FreeTimes, list[Slot]]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def bookable(self, free: FreeTimes, now: datetime) -> list[Slot]:
+        with self.lock:
+            # Keyed on identity, with the value held so its id is not reused meanwhile.
+            found = self.lists.get(id(free))
+            if found is not None and found[0] is free:
+                self.lists.move_to_end(id(free))
+                every = found[1]
+            else:
+                every = free.slots(None)
+                self.lists[id(free)] = (free, every)
+                while len(self.lists) > self.size:
+                    self.lists.popitem(last=False)
+        low, high = free.bounds(now)
+        return every[low:high]
+
+
+_slot_lists = _SlotLists()
+
+
+def bookable_slots(
+    option: TreatmentOption,
+    start_date: date,
+    days: int,
+    therapist: Therapist | None,
+    now: datetime,
+    *,
+    one_per_time: bool = False,
+) -> list[Slot]:
+    """`availability.bookable_slots`, with the slots of each cached value built once."""
+    free = cached_free_times(option, start_date, days, therapist, now=now, one_per_time=one_per_time)
+    return _slot_lists.bookable(free, now)
 
 
 @dataclass(frozen=True)
