@@ -382,6 +382,7 @@ def _shortcuts(
 
 
 @rate_limited("booking")
+@generations.read_once()
 def step_time(request: HttpRequest) -> HttpResponse:
     state = _state(request)
     if missing := _first_missing(state, "book_time"):
