@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from bookings import calendar_links, rules
 from bookings.models import BookingPolicy
@@ -49,7 +50,7 @@ from bookings.services.online import (
     SlotTaken,
     online_booking_create,
 )
-from bookings.views.time_picker import clock, month_rows, time_buttons
+from bookings.views.time_picker import clock, month_section, time_buttons
 from clinic import generations
 from clinic.models import Therapist
 from clinic.ratelimit import count_action, rate_limited
@@ -330,13 +331,10 @@ def month_page_context(
     if day is None and shown:
         day = shown[0][0]
     times = by_day.get(day, []) if day else []
-    weeks = [
-        [
-            (d, len(by_day.get(d, ()))) if d.month == month.month else None
-            for d in week
-        ]
+    weeks = tuple(
+        tuple((d, len(by_day.get(d, ()))) if d.month == month.month else None for d in week)
         for week in calendar.Calendar().monthdatescalendar(month.year, month.month)
-    ]
+    )
     parts = [
         (name, [(s.start.isoformat(), clock(s.start)) for s in times if low <= s.start.hour < high])
         for name, low, high in DAY_PARTS
@@ -349,7 +347,6 @@ def month_page_context(
     return {
         "month": month,
         "weeks": weeks,
-        "weekdays": [(calendar.day_abbr[i], calendar.day_name[i]) for i in range(7)],
         "day": day,
         "day_parts": [(name, slots) for name, slots in parts if slots],
         "day_error": day_error,
@@ -431,7 +428,10 @@ def step_time(request: HttpRequest) -> HttpResponse:
         return _render(request, "time_list.html", "book_time", context, status=status)
     context["shortcuts"] = _shortcuts(option=option, therapist=therapist, first_here=context["first_here"], now=now)
     context["shortcut_error"] = shortcut_error
-    context["month_rows"] = month_rows(context["weeks"], context["month"], context["day"])
+    context["month_section"] = month_section(
+        language=get_language(), month=context["month"], weeks=context["weeks"], chosen=context["day"],
+        previous_month=context["previous_month"], next_month=context["next_month"], next_day=context["next_day"],
+    )
     context["time_buttons"] = time_buttons(context["day_parts"], form["start"].value())
     return _render(request, "time.html", "book_time", context, status=status)
 

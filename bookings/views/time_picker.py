@@ -6,17 +6,24 @@ filters and most of the page's time. The strings here are the ones those tags ga
 same tags and attributes, Django's own translated day and month names, `date:"l"`,
 `date:"j"`, `date:"F"` and `time:"g:i a"`); tests/bookings/test_time_picker.py holds them to
 that. What differs per visitor (the time they chose) is marked as the buttons are joined.
+The month section around the grid (its caption, weekdays and links to other months) is a
+template rendered once per process for each month, counts and chosen day, and kept.
 """
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 
+from django.template.loader import render_to_string
 from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+Week = tuple[tuple[date, int] | None, ...]
 
 CURRENT_DATE = ' aria-current="date"'
 CURRENT_TIME = ' aria-current="true"'
@@ -68,6 +75,34 @@ def month_rows(weeks: Sequence[Sequence[tuple[date, int] | None]], month: date, 
                 )
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return mark_safe("\n".join(rows))  # noqa: S308 - built from dates, numbers and escaped names
+
+
+@lru_cache(maxsize=512)
+def month_section(
+    *,
+    language: str | None,
+    month: date,
+    weeks: tuple[Week, ...],
+    chosen: date | None,
+    previous_month: date | None,
+    next_month: date | None,
+    next_day: date | None,
+) -> SafeString:
+    """The month grid with its links to other months (templates/bookings/public/_month.html)
+    in `language` (the one active).
+
+    Nothing of a visitor's is in it but the day they look at, and its markup follows only
+    from these arguments: it is rendered once per process for each, and kept (the free
+    times it counts are as new as the caller's)."""
+    context = {
+        "month": month,
+        "month_rows": month_rows(weeks, month, chosen),
+        "weekdays": [(calendar.day_abbr[i], calendar.day_name[i]) for i in range(7)],
+        "previous_month": previous_month,
+        "next_month": next_month,
+        "next_day": next_day,
+    }
+    return mark_safe(render_to_string("bookings/public/_month.html", context))  # noqa: S308 - a template's output
 
 
 def time_buttons(parts: Iterable[tuple[str, Sequence[tuple[str, str]]]], chosen: object) -> SafeString:

@@ -69,13 +69,13 @@ def starts(client, **extra) -> list[str]:
 TEN = "2026-11-23T10:00:00-05:00"
 TIME = reverse("bookings:book_time")
 DAY = {"day": MONDAY.isoformat()}
-# The session, the draft, the catalogue's and diary's generations (option, therapist, policy)
-# and policy, and the diary's for each list of free times: the month (with the two weeks
-# after it) and, with a therapist chosen, the first free time with anyone.
-WARM = {"one": 5, "any": 4}
+# The session, the draft and the generations, read once for the option, therapist, policy
+# and each list of free times (the month with the two weeks after it and, with a therapist
+# chosen, the first free time with anyone).
+WARM = {"one": 3, "any": 3}
 # The same, and on a miss the option with its treatment, the therapist and the policy, and
 # for each list of free times the diary's own reads.
-COLD = {"one": 20, "any": 12}
+COLD = {"one": 18, "any": 11}
 
 
 def test_a_booking_and_its_cancellation_show_on_the_next_answer_once_committed(
@@ -133,6 +133,21 @@ def test_a_change_not_committed_is_not_cached_and_a_rolled_back_one_changes_noth
         transaction.set_rollback(True)
     assert generations.tokens(generations.DIARY) == token
     assert TEN in starts(client)
+
+
+def test_inside_one_request_the_tokens_are_read_once_and_again_after_its_own_change(
+    maya, django_assert_num_queries
+):
+    with generations.read_once():
+        with django_assert_num_queries(1):
+            diary = generations.tokens(generations.DIARY)
+            assert generations.tokens(generations.CATALOGUE, generations.DIARY).endswith(f".{diary}")
+        add_hours(maya, "18:00", "20:00", weekdays=[1])  # committed: its bump runs at once
+        with django_assert_num_queries(1):
+            assert generations.tokens(generations.DIARY) not in (diary, None)
+    with django_assert_num_queries(2):  # outside the block, every call reads
+        generations.tokens(generations.DIARY)
+        generations.tokens(generations.DIARY)
 
 
 def test_two_workers_with_their_own_caches_see_each_others_changes(

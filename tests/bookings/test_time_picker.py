@@ -12,7 +12,14 @@ from zoneinfo import ZoneInfo
 from django.template import Context, Template
 from django.utils import timezone
 
-from bookings.views.time_picker import clock, month_name, month_rows, time_buttons, weekday_name
+from bookings.views.time_picker import (
+    clock,
+    month_name,
+    month_rows,
+    month_section,
+    time_buttons,
+    weekday_name,
+)
 
 ZONE = ZoneInfo("America/Toronto")
 
@@ -52,11 +59,11 @@ def tags(html: str) -> str:
     return re.sub(r">\s+<", "><", html.strip())
 
 
-def weeks_of(month: date, free: dict[date, int]) -> list[list[tuple[date, int] | None]]:
-    return [
-        [(d, free.get(d, 0)) if d.month == month.month else None for d in week]
+def weeks_of(month: date, free: dict[date, int]) -> tuple[tuple[tuple[date, int] | None, ...], ...]:
+    return tuple(
+        tuple((d, free.get(d, 0)) if d.month == month.month else None for d in week)
         for week in calendar.Calendar().monthdatescalendar(month.year, month.month)
-    ]
+    )
 
 
 def test_the_month_grid_is_the_markup_the_template_gave():
@@ -99,3 +106,18 @@ def test_names_and_clock_are_djangos_date_and_time_formats():
     for minutes in range(0, 24 * 60, 7):
         at = moment + timedelta(minutes=minutes)
         assert clock(at) == time_format(at, "g:i a")
+
+
+def test_the_month_section_is_kept_for_its_inputs_and_follows_every_count():
+    month = date(2026, 12, 1)
+    free = {month + timedelta(days=n): 3 for n in range(10)}
+    shown = {"language": "en-ca", "month": month, "chosen": month, "previous_month": None,
+             "next_month": date(2027, 1, 1), "next_day": None}
+    first = month_section(weeks=weeks_of(month, free), **shown)
+    assert month_section(weeks=weeks_of(month, free), **shown) is first
+    assert 'aria-current="date"' in first and "Next month (January)" in first
+    free[month + timedelta(days=1)] = 1  # two times taken on 2 December
+    changed = month_section(weeks=weeks_of(month, free), **shown)
+    assert changed != first and '1<span class="visually-hidden"> time free</span>' in changed
+    other_day = month_section(weeks=weeks_of(month, free), **{**shown, "chosen": month + timedelta(days=1)})
+    assert 'href="?month=2026-12&amp;day=2026-12-02#times" aria-current="date"' in other_day
