@@ -3,11 +3,13 @@
 These tests commit for real (transactional database, SQLite file or PostgreSQL): a change
 starts a new diary generation only once it commits, and the next answer shows it; two
 workers with caches of their own see each other's changes; and a cached answer still keeps
-the minimum notice as time passes.
+the minimum notice as time passes. The booking time step runs a fixed number of queries,
+warm or cold, whatever the history, and nothing of one visitor's is on another's page.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -16,11 +18,12 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.test import Client as Browser
 from django.urls import reverse
 
-from bookings.models import Appointment, TimeOff, WorkingHours
+from bookings.models import Appointment, BookingPolicy, TimeOff, WorkingHours
 from bookings.services.appointments import appointment_cancel
 from bookings.views.public import DRAFT_KEY
 from clinic import generations
-from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
+from clinic.models import Therapist
+from tests.bookings.conftest import MONDAY, NOW, add_hours, at_time_step, book, local
 from tests.conftest import make_client, make_staff, make_therapist
 from treatments.models import TreatmentOption
 
@@ -64,6 +67,15 @@ def starts(client, **extra) -> list[str]:
 
 
 TEN = "2026-11-23T10:00:00-05:00"
+TIME = reverse("bookings:book_time")
+DAY = {"day": MONDAY.isoformat()}
+# The session, the draft, the catalogue's and diary's generations (option, therapist, policy)
+# and policy, and the diary's for each list of free times: the month (with the two weeks
+# after it) and, with a therapist chosen, the first free time with anyone.
+WARM = {"one": 5, "any": 4}
+# The same, and on a miss the option with its treatment, the therapist and the policy, and
+# for each list of free times the diary's own reads.
+COLD = {"one": 20, "any": 12}
 
 
 def test_a_booking_and_its_cancellation_show_on_the_next_answer_once_committed(
@@ -262,3 +274,95 @@ def test_cached_pages_run_a_constant_number_of_queries(
         page.get(url, params)
         with django_assert_max_num_queries(bound):
             assert page.get(url, params).status_code == 200
+
+
+# -- the booking time step --------------------------------------------------------------
+
+
+def page(browser, **params) -> str:
+    response = browser.get(TIME, params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def count_on(html: str, day) -> int:
+    """The number of free times the month grid shows on `day` (0 when not a link)."""
+    found = re.search(rf'day={day.isoformat()}#times"[^>]*>.*?<span class="month-count">(\d+)<', html)
+    return int(found.group(1)) if found else 0
+
+
+@pytest.mark.parametrize("history", [0, 400])
+@pytest.mark.parametrize("chosen", ["one", "any"])
+def test_the_time_step_runs_a_fixed_number_of_queries_warm_and_cold(
+    maya, option, history, chosen, django_assert_num_queries
+):
+    person = make_client()
+    Appointment.objects.bulk_create(
+        Appointment(
+            client=person, therapist=maya, treatment_type=option.treatment_type, option=option,
+            duration_minutes=60, price=option.price, source="staff", status="completed",
+            starts_at=local(MONDAY - timedelta(days=i + 7), 10),
+            ends_at=local(MONDAY - timedelta(days=i + 7), 11),
+            buffer_ends_at=local(MONDAY - timedelta(days=i + 7), 11, 10),
+        )
+        for i in range(history)
+    )
+    browser = at_time_step(option, maya.pk if chosen == "one" else "any")
+    for params in ({}, DAY):
+        generations.bump(generations.DIARY, generations.CATALOGUE)  # cold: every value anew
+        with django_assert_num_queries(COLD[chosen]):
+            page(browser, **params)
+        for _ in range(2):
+            with django_assert_num_queries(WARM[chosen]):
+                page(browser, **params)
+
+
+@pytest.mark.parametrize("chosen", ["one", "any"])
+def test_a_booking_that_takes_a_shown_time_is_gone_from_the_next_page(maya, option, chosen):
+    browser = at_time_step(option, maya.pk if chosen == "one" else "any")
+    before = page(browser, **DAY)
+    assert f'value="{TEN}"' in before
+    book(make_client(), option, local(MONDAY, 10), therapist=maya)
+    after = page(browser, **DAY)
+    assert f'value="{TEN}"' not in after
+    assert 0 < count_on(after, MONDAY) < count_on(before, MONDAY)
+
+
+@pytest.mark.parametrize("chosen", ["one", "any"])
+def test_time_off_and_changed_hours_show_on_the_next_page(maya, option, chosen):
+    browser = at_time_step(option, maya.pk if chosen == "one" else "any")
+    assert count_on(page(browser, **DAY), MONDAY) > 0
+    maya.time_off.create(starts_at=local(MONDAY, 0), ends_at=local(MONDAY, 23, 59))
+    html = page(browser, **DAY)
+    assert count_on(html, MONDAY) == 0 and "There are no free times on Monday 23 November" in html
+    tuesday = MONDAY + timedelta(days=1)
+    WorkingHours.objects.filter(therapist=maya, weekday=2).update(start_time="12:00")
+    generations.bump(generations.DIARY)  # QuerySet.update sends no signal
+    html = page(browser, day=tuesday.isoformat())
+    assert "2026-11-24T09:00:00-05:00" not in html and 'value="2026-11-24T12:00:00-05:00"' in html
+
+
+def test_the_therapist_and_policy_read_once_per_generation_follow_their_changes(maya, option):
+    browser = at_time_step(option, maya.pk)
+    assert "with Maya Chen." in page(browser)
+    Therapist.objects.filter(pk=maya.pk).update(display_name="Maya Chen-Li")
+    generations.bump(generations.CATALOGUE, generations.DIARY)  # QuerySet.update sends no signal
+    assert "with Maya Chen-Li." in page(browser)
+    assert "Next month (December)" in page(browser)
+    policy = BookingPolicy.current()
+    policy.max_advance = timedelta(days=5)
+    policy.save()
+    assert "Next month" not in page(browser)
+
+
+def test_one_visitors_chosen_time_and_mistakes_are_never_on_anothers_page(maya, option):
+    first, second = at_time_step(option), at_time_step(option)
+    page(second, **DAY)  # the cache holds the day before the first visitor chooses
+    assert first.post(TIME, {**DAY, "start": TEN}).status_code == 302
+    chosen = page(first, **DAY)
+    assert re.search(rf'value="{re.escape(TEN)}" class="[^"]*\bactive" aria-current="true"', chosen)
+    refused = first.post(TIME, {**DAY, "start": "2026-11-23T10:05:00-05:00"})
+    assert refused.status_code == 200 and 'id="start-error"' in refused.content.decode()
+    other = page(second, **DAY)
+    assert f'value="{TEN}"' in other
+    assert " active" not in other and 'aria-current="true"' not in other and "start-error" not in other
