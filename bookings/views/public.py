@@ -50,7 +50,7 @@ from bookings.services.online import (
     SlotTaken,
     online_booking_create,
 )
-from bookings.views.time_picker import clock, month_section, time_buttons
+from bookings.views.time_picker import clock, day_and_time, month_section, time_buttons
 from clinic import generations
 from clinic.models import Therapist
 from clinic.ratelimit import count_action, rate_limited
@@ -426,7 +426,10 @@ def step_time(request: HttpRequest) -> HttpResponse:
     status = 400 if context["day_error"] else 200
     if as_list:
         return _render(request, "time_list.html", "book_time", context, status=status)
-    context["shortcuts"] = _shortcuts(option=option, therapist=therapist, first_here=context["first_here"], now=now)
+    context["shortcuts"] = [
+        (kind, label, slot.start.isoformat(), day_and_time(slot.start))
+        for kind, label, slot in _shortcuts(option=option, therapist=therapist, first_here=context["first_here"], now=now)
+    ]
     context["shortcut_error"] = shortcut_error
     context["month_section"] = month_section(
         language=get_language(), month=context["month"], weeks=context["weeks"], chosen=context["day"],

@@ -44,6 +44,11 @@ def clock(moment: datetime) -> str:
     return f"{moment.hour % 12 or 12}:{moment.minute:02d} {_('p.m.') if moment.hour > 11 else _('a.m.')}"
 
 
+def day_and_time(moment: datetime) -> str:
+    """`moment|date:"l j F"`, then `moment|time:"g:i a"`: "Saturday 21 November, 9:00 a.m."."""
+    return f"{weekday_name(moment)} {moment.day} {month_name(moment)}, {clock(moment)}"
+
+
 def month_rows(weeks: Sequence[Sequence[tuple[date, int] | None]], month: date, chosen: date | None) -> SafeString:
     """The grid's body: a row per week, a cell per day of the month (a link with the number
     of free times when there are some), empty cells for the days of the months around."""

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from bookings.views.time_picker import (
     clock,
+    day_and_time,
     month_name,
     month_rows,
     month_section,
@@ -106,6 +107,7 @@ def test_names_and_clock_are_djangos_date_and_time_formats():
     for minutes in range(0, 24 * 60, 7):
         at = moment + timedelta(minutes=minutes)
         assert clock(at) == time_format(at, "g:i a")
+        assert day_and_time(at) == f"{date_format(at, 'l j F')}, {time_format(at, 'g:i a')}"
 
 
 def test_the_month_section_is_kept_for_its_inputs_and_follows_every_count():
