@@ -115,7 +115,8 @@ class ResponseSource(models.TextChoices):
 
 class OutcomeResponse(AppendOnlyModel):
     """One completed questionnaire. Submitted once; read-only afterwards (the model refuses
-    updates, and the database keeps one response per visit and instrument)."""
+    updates, the database refuses them too (migration 0024), and it keeps one response per
+    visit and instrument)."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="outcome_responses")

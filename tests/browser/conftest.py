@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 # Playwright's sync API runs an event loop in the test thread; the test's own ORM calls
 # (fixtures, assertions) are still synchronous and safe.
@@ -30,6 +31,11 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 WIDTHS = {"390": PHONE, "1280": DESKTOP}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+# Playwright's assertions wait 5 s by default; CI runs both databases' suites side by side on
+# two cores, where a page can take longer. The same 10 s as the pages' own waits.
+expect.set_options(timeout=10_000)
 
 
 @pytest.fixture
