@@ -341,7 +341,8 @@ def appointment_reschedule(
 
     Keeps the booked duration and price; takes a free room again. The old time counts
     as free while checking the new one, so a small shift within the same hour works.
-    The client is emailed the new time on commit unless `notify` is False.
+    The client's record is screened again for the moved visit and the flags kept in step
+    (a refusal about the old day no longer flags it). The client is emailed the new time on commit unless `notify` is False.
     """
     now = now or timezone.now()
     starts_at = _check_aware(starts_at)
@@ -390,6 +391,12 @@ def appointment_reschedule(
         current.buffer_ends_at = blocked_end
         current.room_id = room_id
         _save_guarded(current, update_fields=fields)
+        # Screened again for the new visit: what the record says before any visit, as at
+        # booking; answers about the old visit's day no longer flag it.
+        _record_screening(
+            current,
+            screening_for(client=current.client, treatment_type_id=current.treatment_type_id, now=now),
+        )
         if notify:
             # Queued in this transaction, so a move that rolls back tells nobody.
             emails.email_moved(current, manage_url=emails.manage_url_for(current))

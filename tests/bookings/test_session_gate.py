@@ -24,8 +24,12 @@ from bookings.selectors.screening import (
     TODAY_UNANSWERED,
 )
 from bookings.services import notes as note_services
-from bookings.services.appointments import appointment_book, appointment_set_status
-from bookings.services.online import ClientDetails, online_booking_create
+from bookings.services.appointments import (
+    appointment_book,
+    appointment_reschedule,
+    appointment_set_status,
+)
+from bookings.services.online import ClientDetails, client_move, online_booking_create
 from bookings.services.submissions import submission_confirm_by_staff
 from clinic.models import Client
 from tests.bookings.conftest import MONDAY, NOW, local
@@ -399,6 +403,45 @@ def test_no_today_checks_in_and_signs(working_therapist, client_person, time_mac
     assert note.is_signed
     # The checklist opened with the answers given at check-in for this visit.
     assert {r.code: r.answer for r in note.checklist.all()}["ci-fever"] == "no"
+
+
+@pytest.mark.parametrize("by_client", [False, True])
+def test_moving_a_visit_refused_for_today_clears_its_review_flag(
+    working_therapist, client_person, time_machine, by_client
+):
+    """A fever at check-in refuses today's session and flags the appointment; moved to
+    another day, the visit is screened again, and an answer about the old day no longer
+    flags it (the new day's questions are asked at its own check-in)."""
+    appointment = book("staff", option_for("deep-tissue"), client_person, {})
+    time_machine.move_to(local(*CHECK_IN_AT))
+    with pytest.raises(ValidationError, match=re.escape(NOT_TODAY)):
+        check_in(appointment, today_no(appointment) | {"ci-fever": "yes"})
+    appointment.refresh_from_db()
+    assert appointment.needs_review
+
+    later = appointment.starts_at + timedelta(days=7)
+    if by_client:
+        client_move(appointment=appointment, starts_at=later)
+    else:
+        appointment_reschedule(appointment=appointment, starts_at=later, by_staff=True, by=working_therapist.user)
+    appointment.refresh_from_db()
+    assert appointment.starts_at == later
+    assert not (appointment.needs_review or appointment.needs_clearance or appointment.needs_consent)
+    # On the new day the questions about the day are asked again, and a yes refuses again.
+    time_machine.move_to(local(*CHECK_IN_AT) + timedelta(days=7))
+    with pytest.raises(ValidationError, match=re.escape(TODAY_UNANSWERED)):
+        check_in(appointment, {})
+
+
+def test_moving_keeps_the_flags_the_record_still_calls_for(working_therapist, client_person):
+    screened(client_person, ci_hypertension_uncontrolled="yes")
+    appointment = book_staff(option_for("deep-tissue"), client_person, {})
+    assert appointment.needs_clearance
+    moved = appointment_reschedule(
+        appointment=appointment, starts_at=appointment.starts_at + timedelta(days=1), by_staff=True, now=NOW
+    )
+    moved.refresh_from_db()
+    assert moved.needs_clearance and not moved.needs_review
 
 
 def test_answers_about_an_earlier_day_do_not_count_for_this_visit(
