@@ -14,8 +14,9 @@ register their models on it. Nothing here renders clinical text.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from functools import cache, partial
+from functools import cache, partial, wraps
 from typing import Any
 from urllib.parse import quote
 
@@ -57,7 +58,7 @@ from bookings.workspace_forms import CheckInForm, TherapistOnboardForm
 from clinic import generations
 from clinic.models import Therapist
 from clinic.redirects import safe_next
-from clinic.roles import FRONT_DESK, MANAGER, is_manager, user_roles
+from clinic.roles import FRONT_DESK, MANAGER, is_manager, load_access, user_roles
 from treatments.models import TreatmentOption
 
 # The app list and the side bar's HTML of each navigation scope (see `navigation_scope`).
@@ -257,6 +258,17 @@ class ClinicAdminSite(admin.AdminSite):
         return [workspace, *app_list]
 
     # -- urls -------------------------------------------------------------------------------
+    def admin_view(self, view: Callable, cacheable: bool = False) -> Callable:
+        """Every admin page (after the staff check): the user's permissions and roles come
+        from the cache (clinic.roles.load_access)."""
+
+        @wraps(view)
+        def with_access(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            load_access(request.user)
+            return view(request, *args, **kwargs)
+
+        return super().admin_view(with_access, cacheable)
+
     def get_urls(self) -> list:
         wrap = self.admin_view
         workspace: list[URLPattern] = [
