@@ -27,12 +27,15 @@ class ClinicConfig(AppConfig):
         # Not a workflow: what is cached under these names shows these rows, so every write
         # to them (from whatever path) must start a new generation. Therapists are on the
         # public treatment list and in the diary; client names are on the schedule.
-        generations.watch(self, ("Therapist",), generations.DIARY, generations.CATALOGUE)
+        generations.watch(
+            self, ("Therapist",), generations.DIARY, generations.CATALOGUE, generations.ACCESS
+        )
         generations.watch(self, ("Room",), generations.DIARY)
         generations.watch(self, ("Client",), generations.CLIENTS)
-        # Each staff page reads its user's permissions and roles from the cache
-        # (clinic.roles.load_access): who holds which role and permission, and what a role
-        # or a permission is, must start a new generation whenever it changes.
+        # Each staff page reads its user's permissions, roles and whether they have a
+        # therapist record from the cache (clinic.roles.load_access): who holds which role
+        # and permission, and what a role or a permission is, must start a new generation
+        # whenever it changes (therapist records: above).
         auth = apps.get_app_config("auth")
         generations.watch(
             auth,

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 SLOTS = "/api/slots"
 SCHEDULE = f"/admin/bookings/appointment/schedule/?date={MONDAY}"
 # The day schedule's queries for a manager: from a cold cache, and warm.
-COLD, WARM = 20, 5
+COLD, WARM = 20, 4
 
 
 @pytest.fixture(autouse=True)
@@ -286,9 +286,9 @@ def forget_cached() -> None:
 def test_the_day_schedule_runs_the_same_queries_cold_or_warm_whatever_the_history(
     maya, option, history, django_assert_num_queries
 ):
-    """Warm: the session, the user, the access and diary generations and the therapist
-    record (the side bar's key); not the permissions, the roles or the options to book.
-    Cold: those and the diary behind the grid as well."""
+    """Warm: the session, the user, the access and diary generations; not the
+    permissions, the roles, the therapist record or the options to book. Cold: those and
+    the diary behind the grid as well."""
     add_history(maya, option, history)
     staff = Browser()
     staff.force_login(make_staff(MANAGER))

@@ -2,9 +2,12 @@
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
 
+from clinic.models import Therapist
 from clinic.roles import FRONT_DESK, MANAGER, ROLES, THERAPIST
+from tests.conftest import make_staff
 
 # Models the front desk may touch: people, places, the catalogue and the diary. Anything
 # else (health intake, notes, checklists, clearances, audit) is clinical and stays hidden.
@@ -84,12 +87,7 @@ ACCESS_TESTS = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @ACCESS_TESTS
-def test_roles_and_permissions_given_or_taken_reach_the_next_staff_page(client):
-    from django.contrib.auth.models import Permission
-    from django.urls import reverse
-
-    from tests.conftest import make_staff
-
+def test_roles_permissions_and_therapist_records_reach_the_next_staff_page(client):
     desk = make_staff(FRONT_DESK)
     client.force_login(desk)
     manager_role, desk_role = Group.objects.get(name=MANAGER), Group.objects.get(name=FRONT_DESK)
@@ -97,9 +95,11 @@ def test_roles_and_permissions_given_or_taken_reach_the_next_staff_page(client):
     see_schedule = list(Permission.objects.filter(codename__in=["view_appointment", "change_appointment"]))
     reports = reverse("admin:bookings_appointment_reports")
     schedule = reverse("admin:bookings_appointment_schedule")
+    my_day = reverse("admin:bookings_appointment_my_day")  # sends non-therapists away
     steps = [
-        (lambda: None, {reports: 403, schedule: 200}),
-        (lambda: None, {reports: 403, schedule: 200}),  # the access now comes from the cache
+        (lambda: None, {reports: 403, schedule: 200, my_day: 302}),
+        (lambda: None, {reports: 403, schedule: 200, my_day: 302}),  # now from the cache
+        (lambda: Therapist.objects.create(user=desk, display_name="Desk and hands"), {my_day: 200}),
         (lambda: desk.groups.add(manager_role), {reports: 200}),
         (lambda: desk.groups.remove(manager_role), {reports: 403}),
         (lambda: desk_role.permissions.remove(*see_schedule), {schedule: 403}),
@@ -114,10 +114,6 @@ def test_roles_and_permissions_given_or_taken_reach_the_next_staff_page(client):
 
 @ACCESS_TESTS
 def test_an_account_switched_off_is_refused_at_once_whatever_the_cache(client):
-    from django.urls import reverse
-
-    from tests.conftest import make_staff
-
     manager = make_staff(MANAGER)
     client.force_login(manager)
     reports = reverse("admin:bookings_appointment_reports")
