@@ -260,12 +260,14 @@ class ClinicAdminSite(admin.AdminSite):
     # -- urls -------------------------------------------------------------------------------
     def admin_view(self, view: Callable, cacheable: bool = False) -> Callable:
         """Every admin page (after the staff check): the user's permissions and roles come
-        from the cache (clinic.roles.load_access)."""
+        from the cache (clinic.roles.load_access), and the generations are read once for
+        them and whatever else the view keeps in the cache."""
 
         @wraps(view)
         def with_access(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            load_access(request.user)
-            return view(request, *args, **kwargs)
+            with generations.read_once():
+                load_access(request.user)
+                return view(request, *args, **kwargs)
 
         return super().admin_view(with_access, cacheable)
 

@@ -32,7 +32,9 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.core.cache import cache
@@ -63,6 +65,9 @@ class _Bump:
 
     def __call__(self) -> None:
         self.done = True
+        read = _read.get()
+        if read is not None:  # inside `read_once()`: read the new tokens next time
+            read.pop(self.using, None)
         rows = [(name, secrets.token_hex(8)) for name in sorted(self.names)]
         values = ", ".join(["(%s, %s)"] * len(rows))
         with connections[self.using].cursor() as cursor:
@@ -126,16 +131,39 @@ def watch(app_config: Any, models: Iterable[str], *names: str) -> None:
             )
 
 
+# The tokens read inside `read_once()`, by database alias; None outside one.
+_read: ContextVar[dict[str, dict[str, str]] | None] = ContextVar("generation_tokens", default=None)
+
+
+@contextmanager
+def read_once() -> Iterator[None]:
+    """Within the block (a view answering one request), the tokens are read from the
+    database once: a page that reads several cached values asks once, not once a value.
+    What it shows is then as new as that read, as if it were one value. A bump that runs
+    inside the block (this request committed a change) ends the reuse, so the request
+    goes on to read its own change."""
+    reset = _read.set({})
+    try:
+        yield
+    finally:
+        _read.reset(reset)
+
+
 def tokens(*names: str, using: str = DEFAULT_DB_ALIAS) -> str | None:
-    """The current tokens of `names` as one string for a cache key (one query), or None
-    when this connection holds uncommitted changes to one of them: then only a fresh
-    computation shows them."""
+    """The current tokens of `names` as one string for a cache key (one query, none more
+    inside `read_once()`), or None when this connection holds uncommitted changes to one
+    of them: then only a fresh computation shows them."""
     wanted = set(names)
     if any(pending.names & wanted for _sids, pending in _pending(using)):
         return None
-    with connections[using].cursor() as cursor:
-        cursor.execute(f"SELECT name, token FROM {_TABLE}")
-        found = dict(cursor.fetchall())
+    read = _read.get()
+    found = read.get(using) if read is not None else None
+    if found is None:
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"SELECT name, token FROM {_TABLE}")
+            found = dict(cursor.fetchall())
+        if read is not None:
+            read[using] = found
     return ".".join(found.get(name, "") for name in names)
 
 

@@ -1,8 +1,8 @@
 """Free appointment times, computed in a constant number of queries.
 
-`Diary` loads everything a window of days needs in a fixed set of batched queries (the
-policy, the therapists offering the treatment, their hours, time off and appointments,
-closures and rooms) and answers in Python with sorted interval arithmetic. The slot list
+`Diary` loads everything a window of days needs in one query (the therapists offering the
+treatment, their hours, time off and appointments, closures and rooms; the policy is read
+before it) and answers in Python with sorted interval arithmetic. The slot list
 (`slots_available`) and the booking service (`Diary.refusal`) use the same `Diary`, so a
 listed slot can be booked and a time that is not listed is refused for a stated reason.
 
@@ -18,11 +18,23 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import CharField, F, IntegerField, Q, Value
-from django.db.models.functions import Cast
+from django.db.models import (
+    CharField,
+    DateField,
+    DateTimeField,
+    Expression,
+    F,
+    Field,
+    IntegerField,
+    Q,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 
 from bookings import rules
@@ -41,33 +53,6 @@ from treatments.models import TreatmentOption
 # Appointments last at most 8 hours plus a 2-hour buffer (model constraints and validators),
 # so one that overlaps a window started at most this long before it.
 LOOKBACK = timedelta(days=1)
-
-
-def _span(field: str):
-    """A datetime column for `_spans`. On SQLite it is read as its stored text: Django
-    would otherwise parse every value with a regular expression, which was most of the
-    selector's time with a thousand appointments in the window."""
-    if connection.vendor == "sqlite":
-        return Cast(field, output_field=CharField())
-    return F(field)
-
-
-def _spans(queryset) -> list[tuple]:
-    """Rows (kind, therapist, room, start, end) of a values_list queryset built with
-    `_span`, with aware UTC datetimes, without Django's per-value converters."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if connection.vendor != "sqlite":
-        return rows  # the driver returns aware datetimes
-    # SQLite holds UTC as "YYYY-MM-DD HH:MM:SS[.ffffff]"; parsing it with the offset
-    # appended is several times faster than datetime.replace(tzinfo=...).
-    parse = datetime.fromisoformat
-    return [
-        (kind, tid, room, parse(f"{start}+00:00"), parse(f"{end}+00:00"))
-        for kind, tid, room, start, end in rows
-    ]
 
 
 clinic_zone = rules.clinic_zone
@@ -116,10 +101,143 @@ EMPTY = Intervals(())
 UNBOUNDED = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
 
 
+# The kinds of row the diary's query returns (see `_diary_parts`).
+TIME_OFF, APPOINTMENT, THERAPIST, HOURS, CLOSURE, ROOM = range(6)
+
+
+class _Bound(Expression):
+    """A value given when the statement runs, so the statement can be compiled once."""
+
+    def __init__(self, name: str, output_field: Field) -> None:
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def as_sql(self, compiler, connection):
+        return "%s", [self]
+
+
+def _bound(name: str, output_field: Field) -> Any:
+    """`_Bound`, typed as the plain value it stands for (a rule's argument)."""
+    return _Bound(name, output_field)
+
+
+def _as_text(field: str):
+    """A date, time or datetime column read as text, parsed in Python: the raw cursor would
+    otherwise parse every datetime with a regular expression on SQLite (Django's
+    converters) and in Python on PostgreSQL (Django's loader for its time zone), which was
+    most of the selector's time with a thousand appointments in the window. Dates and
+    times share the text columns of the diary's query."""
+    return Cast(field, output_field=CharField())
+
+
+def _row(queryset, kind: int, ref=None, number=None, text=None, until=None, start=None, end=None):
+    """One part of the diary's UNION ALL: (kind, ref, number, text, until, start, end)."""
+    columns = {
+        "diary_kind": Value(kind, IntegerField()),
+        "diary_ref": ref if ref is not None else Value(None, IntegerField()),
+        "diary_number": number if number is not None else Value(None, IntegerField()),
+        "diary_text": text if text is not None else Value(None, CharField()),
+        "diary_until": until if until is not None else Value(None, CharField()),
+        "diary_start": start if start is not None else Value(None, CharField()),
+        "diary_end": end if end is not None else Value(None, CharField()),
+    }
+    return queryset.annotate(**columns).values_list(*columns).order_by()
+
+
+def _diary_parts(*, one_therapist: bool, excluding: bool):
+    """The diary's query as the ORM writes it, with `_Bound` placeholders. PostgreSQL types
+    a UNION's columns pair by pair from the left and makes a column text when both of the
+    first two parts have NULL there, so appointments (the first with a room number) come
+    second."""
+    window_start = _bound("window_start", DateTimeField())
+    window_end = _bound("window_end", DateTimeField())
+    offering = rules.therapists_offering(_bound("treatment_type", IntegerField()))
+    if one_therapist:
+        offering = offering.filter(pk=_bound("therapist", IntegerField()))
+    offering_ids = offering.values("pk")
+    time_off = TimeOff.objects.filter(
+        therapist__in=offering_ids, starts_at__lt=window_end, ends_at__gt=window_start
+    )
+    # Every active appointment in the window: the therapists' own, and any holding a room.
+    appointments = (
+        Appointment.objects.filter(
+            starts_at__gt=_bound("lookback", DateTimeField()),
+            starts_at__lt=window_end,
+            buffer_ends_at__gt=window_start,
+        )
+        .exclude(status__in=INACTIVE_STATUSES)
+        .filter(Q(therapist__in=offering_ids) | Q(room__isnull=False))
+    )
+    if excluding:
+        appointments = appointments.exclude(pk=_bound("exclude", IntegerField()))
+    hours = WorkingHours.objects.filter(therapist__in=offering_ids)
+    closures = Closure.objects.filter(
+        date__gte=_bound("first_day", DateField()), date__lt=_bound("end_day", DateField())
+    )
+    rooms = Room.objects.filter(active=True)
+    return _row(
+        time_off, TIME_OFF, ref=F("therapist_id"), start=_as_text("starts_at"), end=_as_text("ends_at")
+    ).union(
+        _row(
+            appointments, APPOINTMENT, ref=F("therapist_id"), number=F("room_id"),
+            start=_as_text("starts_at"), end=_as_text("buffer_ends_at"),
+        ),
+        _row(
+            offering, THERAPIST, ref=F("pk"), number=Window(RowNumber(), order_by=["display_name", "pk"]),
+            text=F("display_name"),
+        ),
+        _row(
+            hours, HOURS, ref=F("therapist_id"), number=F("weekday"),
+            text=_as_text("start_time"), until=_as_text("end_time"),
+        ),
+        _row(closures, CLOSURE, text=_as_text("date")),
+        _row(rooms, ROOM, ref=F("pk"), number=Window(RowNumber(), order_by=["name", "pk"])),
+        all=True,
+    )
+
+
+class _DiaryQuery:
+    """Everything a diary needs in one statement, compiled once per process for each
+    database and shape (one therapist or all; an appointment left out or not): building
+    and compiling six ORM querysets cost more than running them."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[tuple[str, bool, bool], tuple[str, list]] = {}
+
+    def rows(self, *, therapist: int | None, exclude: int | None, **values: object) -> list[tuple]:
+        """Rows (kind, ref, number, text, until, start, end), with aware UTC datetimes."""
+        values.update(therapist=therapist, exclude=exclude)
+        key = (connection.vendor, therapist is not None, exclude is not None)
+        if key not in self._compiled:
+            self._compiled[key] = _diary_parts(one_therapist=key[1], excluding=key[2]).query.sql_with_params()
+        sql, template = self._compiled[key]
+        params = [
+            p.output_field.get_db_prep_value(values[p.name], connection) if isinstance(p, _Bound) else p
+            for p in template
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        # Datetimes come as ISO text in UTC: "YYYY-MM-DD HH:MM:SS[.ffffff]" as SQLite holds
+        # them, with "+00" from PostgreSQL. fromisoformat is several times faster than
+        # any other parse, and than datetime.replace(tzinfo=...).
+        parse = datetime.fromisoformat
+        utc = "+00:00" if connection.vendor == "sqlite" else ""
+        return [
+            (kind, ref, number, text, until, parse(f"{start}{utc}"), parse(f"{end}{utc}"))
+            if kind <= APPOINTMENT
+            else (kind, ref, number, text, until, start, end)
+            for kind, ref, number, text, until, start, end in rows
+        ]
+
+
+_DIARY_QUERY = _DiaryQuery()
+
+
 class Diary:
     """Everything needed to decide which start times are free for one treatment length.
 
-    Build it with `Diary.load(...)`; it runs a fixed number of queries (at most six),
+    Build it with `Diary.load(...)`; it runs one query (two when not given the policy),
     whatever the window and however many appointments the database holds.
     """
 
@@ -175,72 +293,52 @@ class Diary:
         policy: BookingPolicy | None = None,
     ) -> Diary:
         zone = clinic_zone()
-        policy = policy or BookingPolicy.current()  # query 1
+        policy = policy or BookingPolicy.current()
         window_start = datetime.combine(start_date, time.min, tzinfo=zone).astimezone(UTC)
         window_end = datetime.combine(
             start_date + timedelta(days=days), time.min, tzinfo=zone
         ).astimezone(UTC) + timedelta(hours=12)  # a buffer may run past midnight
 
-        therapist_qs = rules.therapists_offering(treatment_type_id).values_list("pk", "display_name")
-        if therapist_id is not None:
-            therapist_qs = therapist_qs.filter(pk=therapist_id)
-        therapists = dict(therapist_qs)  # query 2
-        ids = list(therapists)
-
+        therapists: dict[int, str] = {}
+        therapist_order: dict[int, int] = {}
         hours: dict[int, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
-        for tid, weekday, start, end in WorkingHours.objects.filter(therapist__in=ids).values_list(
-            "therapist_id", "weekday", "start_time", "end_time"
-        ):  # query 3
-            hours[tid][weekday].append((start, end))
-
-        # Time off and appointments in one query: (kind, therapist, room, start, end).
-        time_off_rows = (
-            TimeOff.objects.filter(therapist__in=ids, starts_at__lt=window_end, ends_at__gt=window_start)
-            .annotate(
-                kind=Value(0, IntegerField()),
-                room_ref=Value(None, IntegerField()),
-                span_start=_span("starts_at"),
-                span_end=_span("ends_at"),
-            )
-            .values_list("kind", "therapist_id", "room_ref", "span_start", "span_end")
-            .order_by()
-        )
-        appointment_rows = (
-            Appointment.objects.filter(
-                starts_at__gt=window_start - LOOKBACK,
-                starts_at__lt=window_end,
-                buffer_ends_at__gt=window_start,
-            )
-            .exclude(status__in=INACTIVE_STATUSES)
-            .filter(Q(therapist__in=ids) | Q(room__isnull=False))
-            .annotate(
-                kind=Value(1, IntegerField()),
-                span_start=_span("starts_at"),
-                span_end=_span("buffer_ends_at"),
-            )
-            .values_list("kind", "therapist_id", "room_id", "span_start", "span_end")
-            .order_by()
-        )
-        if exclude_appointment_id is not None:
-            appointment_rows = appointment_rows.exclude(pk=exclude_appointment_id)
         off_spans: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+        appointments: list[tuple[int, int | None, datetime, datetime]] = []
+        closures: set[date] = set()
+        room_order: dict[int, int] = {}
+        rows = _DIARY_QUERY.rows(
+            treatment_type=treatment_type_id,
+            therapist=therapist_id,
+            window_start=window_start,
+            window_end=window_end,
+            lookback=window_start - LOOKBACK,
+            first_day=start_date,
+            end_day=start_date + timedelta(days=days),
+            exclude=exclude_appointment_id,
+        )  # the one query
+        for kind, ref, number, text, until, start, end in rows:
+            if kind == TIME_OFF:
+                off_spans[ref].append((start, end))
+            elif kind == APPOINTMENT:
+                appointments.append((ref, number, start, end))
+            elif kind == THERAPIST:
+                therapists[ref] = text
+                therapist_order[ref] = number
+            elif kind == HOURS:
+                hours[ref][number].append((time.fromisoformat(text), time.fromisoformat(until)))
+            elif kind == CLOSURE:
+                closures.add(date.fromisoformat(text))
+            else:
+                room_order[ref] = number
+        # The database's order (its collation): therapists by name, rooms by name.
+        therapists = {tid: therapists[tid] for tid in sorted(therapists, key=therapist_order.__getitem__)}
         busy_spans: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
         room_spans: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-        for kind, tid, room_id, start, end in _spans(time_off_rows.union(appointment_rows, all=True)):
-            if kind == 0:  # query 4
-                off_spans[tid].append((start, end))
-                continue
+        for tid, room_id, start, end in appointments:
             if tid in therapists:
                 busy_spans[tid].append((start, end))
             if room_id is not None:
                 room_spans[room_id].append((start, end))
-
-        closures = set(
-            Closure.objects.filter(
-                date__gte=start_date, date__lt=start_date + timedelta(days=days)
-            ).values_list("date", flat=True)
-        )  # query 5
-        rooms = list(Room.objects.filter(active=True).order_by("name").values_list("pk", flat=True))  # query 6
 
         return cls(
             now=now,
@@ -252,7 +350,7 @@ class Diary:
             time_off={tid: Intervals(spans) for tid, spans in off_spans.items()},
             busy={tid: Intervals(spans) for tid, spans in busy_spans.items()},
             room_busy={rid: Intervals(spans) for rid, spans in room_spans.items()},
-            rooms=rooms,
+            rooms=sorted(room_order, key=room_order.__getitem__),
             closures=closures,
             appointment_spans=busy_spans,
         )

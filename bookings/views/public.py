@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from bookings import calendar_links, rules
 from bookings.models import BookingPolicy
@@ -49,6 +50,8 @@ from bookings.services.online import (
     SlotTaken,
     online_booking_create,
 )
+from bookings.views.time_picker import clock, month_section, time_buttons
+from clinic import generations
 from clinic.models import Therapist
 from clinic.ratelimit import count_action, rate_limited
 from treatments.models import TreatmentOption
@@ -100,6 +103,22 @@ def _therapist(state: dict[str, Any], option: TreatmentOption) -> Therapist | No
     if state.get("therapist") in (None, NO_PREFERENCE):
         return None
     return _therapists(option).filter(pk=state["therapist"]).first()
+
+
+def _time_step_choice(state: dict[str, Any]) -> tuple[TreatmentOption | None, Therapist | None, BookingPolicy]:
+    """`_option`, `_therapist` and the booking policy, read together once per catalogue and
+    diary generation (every change to options, treatments, therapists, what they offer and
+    the policy starts a new one): the time step is the page visitors reload most."""
+
+    def read() -> tuple[TreatmentOption | None, Therapist | None, BookingPolicy]:
+        option = _option(state)
+        return option, option and _therapist(state, option), BookingPolicy.current()
+
+    return generations.cached(
+        generations.tokens(generations.CATALOGUE, generations.DIARY),
+        ("time-step-choice", state.get("option"), state.get("therapist")),
+        read,
+    )
 
 
 def _therapists(option: TreatmentOption):
@@ -212,14 +231,19 @@ def step_therapist(request: HttpRequest) -> HttpResponse:
 
 
 def slot_page_context(
-    *, option: TreatmentOption, therapist: Therapist | None, day_param: str | None, now: datetime
+    *,
+    option: TreatmentOption,
+    therapist: Therapist | None,
+    day_param: str | None,
+    now: datetime,
+    policy: BookingPolicy | None = None,
 ) -> dict[str, Any]:
     """A week of free times from `day_param`, grouped by day, with links to move on.
 
     A `day_param` that is not a bookable day gives the first week with `day_error` set;
     the page then answers 400 with that message."""
     today = now.astimezone(clinic_zone()).date()
-    horizon = (now + BookingPolicy.current().max_advance).astimezone(clinic_zone()).date()
+    horizon = (now + (policy or BookingPolicy.current()).max_advance).astimezone(clinic_zone()).date()
     start_day = _day(day_param, today, horizon)
     day_error = None
     if start_day is None:
@@ -279,13 +303,14 @@ def month_page_context(
     day_param: str | None,
     month_param: str | None,
     now: datetime,
+    policy: BookingPolicy | None = None,
 ) -> dict[str, Any]:
     """A month of days with the number of free times on each, and the times of one day.
 
     Without a month asked for, the month of the first day with space; without a day, the
     first day with space in the month. Only the days of the month shown are worked out."""
     today = now.astimezone(clinic_zone()).date()
-    horizon = (now + BookingPolicy.current().max_advance).astimezone(clinic_zone()).date()
+    horizon = (now + (policy or BookingPolicy.current()).max_advance).astimezone(clinic_zone()).date()
     month, day, day_error = _requested(day_param, month_param, today, horizon)
     asked_month = month is not None
     month = month or today.replace(day=1)
@@ -306,15 +331,13 @@ def month_page_context(
     if day is None and shown:
         day = shown[0][0]
     times = by_day.get(day, []) if day else []
-    weeks = [
-        [
-            (d, len(by_day.get(d, ()))) if d.month == month.month else None
-            for d in week
-        ]
+    weeks = tuple(
+        tuple((d, len(by_day.get(d, ()))) if d.month == month.month else None for d in week)
         for week in calendar.Calendar().monthdatescalendar(month.year, month.month)
-    ]
+    )
     parts = [
-        (name, [s for s in times if low <= s.start.hour < high]) for name, low, high in DAY_PARTS
+        (name, [(s.start.isoformat(), clock(s.start)) for s in times if low <= s.start.hour < high])
+        for name, low, high in DAY_PARTS
     ]
     previous_month = (month - timedelta(days=1)).replace(day=1)
     next_month = _month_end(month) + timedelta(days=1)
@@ -324,14 +347,14 @@ def month_page_context(
     return {
         "month": month,
         "weeks": weeks,
-        "weekdays": [(calendar.day_abbr[i], calendar.day_name[i]) for i in range(7)],
         "day": day,
         "day_parts": [(name, slots) for name, slots in parts if slots],
         "day_error": day_error,
         "previous_month": previous_month if previous_month >= today.replace(day=1) else None,
         "next_month": next_month if next_month <= horizon else None,
         "next_day": next_day if not shown else None,
-        "starts": [s.start.isoformat() for _, slots in shown for s in slots],
+        # Read only to check a posted time: a page shown afresh needs none of them.
+        "starts": (s.start.isoformat() for _, slots in shown for s in slots),
         "first_here": first_here,
     }
 
@@ -356,23 +379,26 @@ def _shortcuts(
 
 
 @rate_limited("booking")
+@generations.read_once()
 def step_time(request: HttpRequest) -> HttpResponse:
     state = _state(request)
     if missing := _first_missing(state, "book_time"):
         return redirect(missing)
-    option = _option(state)
+    option, therapist, policy = _time_step_choice(state)
     if option is None:
         return redirect("bookings:book")
-    therapist = _therapist(state, option)
     now = timezone.now()
     data = request.POST if request.method == "POST" else request.GET
     as_list = request.GET.get("view") == "list"
     if as_list:
-        context = slot_page_context(option=option, therapist=therapist, day_param=data.get("day"), now=now)
+        context = slot_page_context(
+            option=option, therapist=therapist, day_param=data.get("day"), now=now, policy=policy
+        )
         context["view_list"] = True
     else:
         context = month_page_context(
-            option=option, therapist=therapist, day_param=data.get("day"), month_param=data.get("month"), now=now
+            option=option, therapist=therapist, day_param=data.get("day"), month_param=data.get("month"),
+            now=now, policy=policy,
         )
     shortcut_error = ""
     if request.method == "POST" and data.get("shortcut") in ("first", "therapist"):
@@ -386,7 +412,7 @@ def step_time(request: HttpRequest) -> HttpResponse:
             _save(request, state)
             return redirect("bookings:book_details")
         shortcut_error = SHORTCUT_GONE
-        form = TimeForm(initial={"start": state.get("start")}, starts=context["starts"])
+        form = TimeForm(initial={"start": state.get("start")})
     elif request.method == "POST":
         form = TimeForm(request.POST, starts=context["starts"])
         if form.is_valid():
@@ -395,13 +421,18 @@ def step_time(request: HttpRequest) -> HttpResponse:
             _save(request, state)
             return redirect("bookings:book_details")
     else:
-        form = TimeForm(initial={"start": state.get("start")}, starts=context["starts"])
+        form = TimeForm(initial={"start": state.get("start")})
     context.update({"form": form, "option": option, "therapist": therapist})
     status = 400 if context["day_error"] else 200
     if as_list:
         return _render(request, "time_list.html", "book_time", context, status=status)
     context["shortcuts"] = _shortcuts(option=option, therapist=therapist, first_here=context["first_here"], now=now)
     context["shortcut_error"] = shortcut_error
+    context["month_section"] = month_section(
+        language=get_language(), month=context["month"], weeks=context["weeks"], chosen=context["day"],
+        previous_month=context["previous_month"], next_month=context["next_month"], next_day=context["next_day"],
+    )
+    context["time_buttons"] = time_buttons(context["day_parts"], form["start"].value())
     return _render(request, "time.html", "book_time", context, status=status)
 
 

@@ -61,6 +61,16 @@ def all_no(option) -> dict[str, bool]:
     return {v.item.code: False for v in asked["red_flags"] + asked["relevant"]}
 
 
+def at_time_step(option, therapist="any"):
+    """A browser whose booking has reached the time step (`therapist`: a pk or "any")."""
+    from django.test import Client as Browser
+
+    browser = Browser()
+    browser.post(reverse("bookings:book"), {"option": option.pk})
+    browser.post(reverse("bookings:book_therapist"), {"therapist": str(therapist)})
+    return browser
+
+
 def walk_to_review(browser, option, slot, *, email="new@example.com", therapist="any", answers=None,
                    name="Nia New"):
     """Go through the public booking pages up to the review step; returns the health POST."""

@@ -18,7 +18,7 @@ from bookings.selectors.availability import slots_available
 from bookings.selectors.online import unique_starts
 from bookings.services import drafts
 from bookings.views.public import DAY_INVALID, DRAFT_KEY, SHORTCUT_GONE
-from tests.bookings.conftest import MONDAY, NOW, add_hours, book, local
+from tests.bookings.conftest import MONDAY, NOW, add_hours, at_time_step, book, local
 from tests.conftest import make_client, make_therapist
 
 pytestmark = pytest.mark.django_db
@@ -32,13 +32,6 @@ def _frozen(settings):
     cache.clear()
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-def at_time_step(option, therapist="any") -> Browser:
-    browser = Browser()
-    browser.post(reverse("bookings:book"), {"option": option.pk})
-    browser.post(reverse("bookings:book_therapist"), {"therapist": str(therapist)})
-    return browser
 
 
 def draft(browser: Browser) -> dict:
