@@ -13,19 +13,26 @@ register their models on it. Nothing here renders clinical text.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import cache, partial, wraps
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, get_script_prefix, path, reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.http import urlencode
-from django.utils.translation import gettext_lazy
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy
 
 from bookings import rules
 from bookings.models import Appointment, SessionNote
@@ -51,8 +58,12 @@ from bookings.workspace_forms import CheckInForm, TherapistOnboardForm
 from clinic import generations
 from clinic.models import Therapist
 from clinic.redirects import safe_next
-from clinic.roles import FRONT_DESK, MANAGER, is_manager, user_roles
+from clinic.roles import FRONT_DESK, MANAGER, is_manager, load_access, user_roles
 from treatments.models import TreatmentOption
+
+# The app list and the side bar's HTML of each navigation scope (see `navigation_scope`).
+# Per process: they hold model classes and lazy names, and depend on the code, not the data.
+navigation = generations.Recent(64)
 
 MY_DAY_IS_FOR_THERAPISTS = "My day is for therapists; here is the whole schedule."
 FEED_RESET = "The calendar feed link was reset; the old link no longer works."
@@ -75,10 +86,53 @@ def is_therapist_only(user: Any) -> bool:
     return not (user_roles(user) & {FRONT_DESK, MANAGER})
 
 
-def _chosen_option(request: HttpRequest) -> tuple[list[TreatmentOption], TreatmentOption | None]:
+def navigation_scope(request: HttpRequest) -> str:
+    """What the admin's app list and side bar show this user depends on, as a cache key:
+    the permission flags, the permissions, the roles, whether the user is a therapist (My
+    day), the language (names and their order) and the URL prefix. Every model admin's
+    `has_*_permission(request)` decides from these (tests/bookings/test_admin_site.py checks
+    each role, and lists the admins that override a permission check), so users with the same
+    scope are shown the same links. Kept on the request: the page asks twice."""
+    found = getattr(request, "_navigation_scope", None)
+    if found is None:
+        user = request.user
+        superuser = user.is_active and user.is_superuser  # has every permission
+        parts = (
+            user.is_active,
+            user.is_staff,
+            user.is_superuser,
+            () if superuser else tuple(sorted(user.get_all_permissions())),
+            tuple(sorted(user_roles(user))),
+            hasattr(user, "therapist"),
+            get_language(),
+            get_script_prefix(),
+        )
+        found = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+        request._navigation_scope = found  # type: ignore[attr-defined]
+    return found
+
+
+def _current_links(app_list: list[dict], request: HttpRequest) -> tuple[str, ...]:
+    """The side bar's links that admin/app_list.html marks as the current page's: those
+    whose URL is part of the path (`{% if url in request.path|urlencode %}`)."""
+    path = quote(request.path)
+    urls = [app["app_url"] for app in app_list]
+    urls += [model["admin_url"] for app in app_list for model in app["models"]]
+    return tuple(url for url in urls if url and url in path)
+
+
+def _chosen_option(
+    request: HttpRequest, token: str | None
+) -> tuple[list[TreatmentOption], TreatmentOption | None]:
     """The options staff can book and the one chosen with `?option=` (the first by default):
-    the schedule offers the free starts of that option."""
-    options = list(rules.bookable_options(online=False))
+    the schedule offers the free starts of that option. The list is kept under `token`, from
+    `generations.tokens()` of names including the diary, which every change to options,
+    treatments and who offers them renews."""
+    options = generations.cached(
+        token,
+        ("staff-bookable-options",),
+        lambda: list(rules.bookable_options(online=False)),
+    )
     raw = request.GET.get("option")
     chosen = next((o for o in options if str(o.pk) == raw), options[0] if options else None)
     return options, chosen
@@ -147,8 +201,39 @@ class ClinicAdminSite(admin.AdminSite):
             ]
         return links
 
+    def each_context(self, request: HttpRequest) -> dict[str, Any]:
+        context = super().each_context(request)
+        # Looked up when the page shows it (not in pop-ups), once.
+        sidebar = cache(partial(self.nav_sidebar, request, context["available_apps"]))
+        context["nav_sidebar"] = lazy(sidebar, SafeString)()
+        return context
+
+    def nav_sidebar(self, request: HttpRequest, app_list: list[dict]) -> SafeString:
+        """The side bar's HTML (admin/nav_sidebar.html, shown by admin/base_site.html), kept
+        per navigation scope and current links: rendering it was a fifth of a page's time."""
+        key = f"sidebar:{navigation_scope(request)}:{'|'.join(_current_links(app_list, request))}"
+        html = navigation.get(key)
+        if html is None:
+            html = mark_safe(  # noqa: S308 - rendered by the template engine, which escaped it
+                render_to_string("admin/nav_sidebar.html", {"available_apps": app_list, "request": request})
+            )
+            navigation.set(key, html)
+        return html
+
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:
-        """The apps, with the workspace first on the index and in the side bar."""
+        """The apps, with the workspace first on the index and in the side bar. The full
+        list (every admin page's side bar: a permission check and two URLs per model) is
+        kept per navigation scope and shared: do not change it."""
+        if app_label is not None:
+            return self._app_list(request, app_label)
+        key = f"apps:{navigation_scope(request)}"
+        app_list = navigation.get(key)
+        if app_list is None:
+            app_list = self._app_list(request, None)
+            navigation.set(key, app_list)
+        return app_list
+
+    def _app_list(self, request: HttpRequest, app_label: str | None) -> list[dict]:
         app_list = super().get_app_list(request, app_label)
         links = self.workspace_links(request) if app_label is None else []
         if not links:
@@ -173,6 +258,19 @@ class ClinicAdminSite(admin.AdminSite):
         return [workspace, *app_list]
 
     # -- urls -------------------------------------------------------------------------------
+    def admin_view(self, view: Callable, cacheable: bool = False) -> Callable:
+        """Every admin page (after the staff check): the user's permissions and roles come
+        from the cache (clinic.roles.load_access), and the generations are read once for
+        them and whatever else the view keeps in the cache."""
+
+        @wraps(view)
+        def with_access(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            with generations.read_once():
+                load_access(request.user)
+                return view(request, *args, **kwargs)
+
+        return super().admin_view(with_access, cacheable)
+
     def get_urls(self) -> list:
         wrap = self.admin_view
         workspace: list[URLPattern] = [
@@ -214,16 +312,33 @@ class ClinicAdminSite(admin.AdminSite):
         now = timezone.now()
         today = timezone.localdate(now, clinic_zone())
         day = parse_day(request.GET.get("date"), today)
-        options, option = _chosen_option(request)
+        token = generations.tokens(generations.DIARY, generations.CLIENTS)
+        options, option = _chosen_option(request, token)
         can_add = self.get_model_admin(Appointment).has_add_permission(request)
         # The grid is the same for every user with the same `can_add` (see schedule_grid),
         # so it is kept per diary and client-name generation, day, option and that scope;
         # "Book" links already past are left out when it is served.
         style, grid, horizon = generations.cached(
-            generations.tokens(generations.DIARY, generations.CLIENTS),
+            token,
             ("schedule-day", settings.TIME_ZONE, day, option.pk if option else None, can_add),
             lambda: _grid_pieces(
                 schedule_for_day(day, now=None, option=option), week=False, can_add=can_add, option=option
+            ),
+        )
+        # Its choices (days, options) are kept the same way: rendering them cost as much.
+        day_nav = generations.cached(
+            token,
+            ("schedule-day-nav", day, today, option.pk if option else None),
+            lambda: render_to_string(
+                "admin/bookings/includes/schedule_day_nav.html",
+                {
+                    "options": options,
+                    "option": option,
+                    "day": day,
+                    "today": today,
+                    "previous": day - timedelta(days=1),
+                    "next": day + timedelta(days=1),
+                },
             ),
         )
         return TemplateResponse(
@@ -233,12 +348,7 @@ class ClinicAdminSite(admin.AdminSite):
                 request,
                 f"Schedule for {day:%A %d %B %Y}",
                 **_grid_context(style, grid, now, horizon),
-                options=options,
-                option=option,
-                day=day,
-                today=today,
-                previous=day - timedelta(days=1),
-                next=day + timedelta(days=1),
+                day_nav=day_nav,
             ),
         )
 
@@ -266,7 +376,7 @@ class ClinicAdminSite(admin.AdminSite):
         if therapist is None and therapists:
             therapist = therapists[0]
         week_start = monday_of(parse_day(request.GET.get("date"), today))
-        options, option = _chosen_option(request)
+        options, option = _chosen_option(request, generations.tokens(generations.DIARY))
         can_add = self.get_model_admin(Appointment).has_add_permission(request)
         schedule = (
             schedule_for_week(therapist, week_start, now=now, option=option) if therapist else None

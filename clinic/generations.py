@@ -45,7 +45,8 @@ DIARY = "diary"  # free time and the schedule: appointments, hours, time off, cl
 # therapists, the booking policy and what can be booked
 CLIENTS = "clients"  # client names, as the schedule shows them
 CATALOGUE = "catalogue"  # the public catalogue pages: treatments, options, who offers them
-NAMES = (DIARY, CLIENTS, CATALOGUE)
+ACCESS = "access"  # staff access: roles, permissions, who holds them, therapist records
+NAMES = (DIARY, CLIENTS, CATALOGUE, ACCESS)
 
 TIMEOUT = 10 * 60
 _TABLE = "clinic_generation"

@@ -59,5 +59,53 @@ def user_roles(user) -> set[str]:
     return set(user._clinic_roles)
 
 
+def load_access(user) -> None:
+    """Give a signed-in user (a request's `request.user`) their permissions, roles and
+    whether they have a therapist record from the cache, instead of four queries on every
+    staff page. They are kept per user and superuser flag on the ACCESS generation, which
+    every change to roles, permissions, who holds them and therapist records renews once
+    it commits (clinic/apps.py); `is_active` and `is_superuser` are read from the user's
+    row on each request as before. Django's ModelBackend, `user_roles` and the user's
+    `therapist` relation find them where they keep their own per-request copies (a
+    therapist record itself is still read when asked for). Nothing is given when this
+    connection holds an uncommitted change to them."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.backends import ModelBackend
+
+    from clinic import generations
+
+    if not (user.is_authenticated and user.is_active):
+        return
+    token = generations.tokens(generations.ACCESS)
+    if token is None:
+        return
+    # A superuser is allowed everything without reading permissions: only the roles.
+    superuser = user.is_superuser
+
+    def read() -> tuple[frozenset[str], frozenset[str], frozenset[str], bool]:
+        backend = ModelBackend()
+        therapist = hasattr(user, "therapist")
+        if superuser:
+            return frozenset(), frozenset(), frozenset(user_roles(user)), therapist
+        return (
+            frozenset(backend.get_user_permissions(user)),
+            frozenset(backend.get_group_permissions(user)),
+            frozenset(user_roles(user)),
+            therapist,
+        )
+
+    own, through_roles, roles, therapist = generations.cached(
+        token, ("access", user.pk, superuser), read
+    )
+    user._clinic_roles = roles
+    if not therapist:
+        # What Django itself keeps once it has found no record: `user.therapist` raises.
+        get_user_model().therapist.related.set_cached_value(user, None)
+    if not superuser:
+        user._user_perm_cache = set(own)
+        user._group_perm_cache = set(through_roles)
+        user._perm_cache = {*own, *through_roles}
+
+
 def is_manager(user) -> bool:
     return user.is_active and (user.is_superuser or MANAGER in user_roles(user))

@@ -118,11 +118,13 @@ def _empty_cache():
     """Each test starts with an empty cache: a page cached from one test's data (rolled
     back since, without any signal) must not be served to the next. The same for each
     process's own copies in front of it (the rolled-back data had the same generation)."""
+    from bookings import admin_site
     from clinic import generations, pagecache
 
     cache.clear()
     generations.recent.entries.clear()
     pagecache.recent.entries.clear()
+    admin_site.navigation.entries.clear()
     yield
 
 

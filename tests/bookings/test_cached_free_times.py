@@ -18,11 +18,13 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.test import Client as Browser
 from django.urls import reverse
 
+from bookings.admin_site import navigation
 from bookings.models import Appointment, BookingPolicy, TimeOff, WorkingHours
 from bookings.services.appointments import appointment_cancel
 from bookings.views.public import DRAFT_KEY
 from clinic import generations
 from clinic.models import Therapist
+from clinic.roles import FRONT_DESK, MANAGER
 from tests.bookings.conftest import MONDAY, NOW, add_hours, at_time_step, book, local
 from tests.conftest import make_client, make_staff, make_therapist
 from treatments.models import TreatmentOption
@@ -30,6 +32,8 @@ from treatments.models import TreatmentOption
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 SLOTS = "/api/slots"
 SCHEDULE = f"/admin/bookings/appointment/schedule/?date={MONDAY}"
+# The day schedule's queries for a manager: from a cold cache, and warm.
+SCHEDULE_COLD, SCHEDULE_WARM = 15, 3
 
 
 @pytest.fixture(autouse=True)
@@ -250,18 +254,13 @@ def test_a_therapist_changed_or_added_shows_on_the_next_answer(client, maya):
     assert names == {"Maya Chen", "Sam Okafor"}
 
 
-@pytest.mark.parametrize("history", [0, 200])
-def test_cached_pages_run_a_constant_number_of_queries(
-    maya, option, history, django_assert_max_num_queries
-):
-    """Once cached: the slots answer reads only the generation; the time step and the day
-    schedule read their own rows (session, draft, user) and the generation, however long
-    the history."""
+def add_history(therapist, option, visits: int) -> None:
+    """`visits` past appointments, written in bulk (no signals: the diary is bumped)."""
     person = make_client()
     Appointment.objects.bulk_create(
         Appointment(
             client=person,
-            therapist=maya,
+            therapist=therapist,
             treatment_type=option.treatment_type,
             option=option,
             duration_minutes=60,
@@ -272,9 +271,19 @@ def test_cached_pages_run_a_constant_number_of_queries(
             ends_at=local(MONDAY - timedelta(days=i + 7), 11),
             buffer_ends_at=local(MONDAY - timedelta(days=i + 7), 11, 10),
         )
-        for i in range(history)
+        for i in range(visits)
     )
     generations.bump(generations.DIARY)  # bulk_create sends no signals
+
+
+@pytest.mark.parametrize("history", [0, 200])
+def test_cached_pages_run_a_constant_number_of_queries(
+    maya, option, history, django_assert_max_num_queries
+):
+    """Once cached: the slots answer reads only the generation; the time step and the day
+    schedule read their own rows (session, draft, user) and the generation, however long
+    the history."""
+    add_history(maya, option, history)
     api, browser, staff = Browser(), Browser(), Browser()
     browser.post(reverse("bookings:book"), {"option": option.pk})
     browser.post(reverse("bookings:book_therapist"), {"therapist": str(maya.pk)})
@@ -289,6 +298,53 @@ def test_cached_pages_run_a_constant_number_of_queries(
         page.get(url, params)
         with django_assert_max_num_queries(bound):
             assert page.get(url, params).status_code == 200
+
+
+def forget_cached() -> None:
+    """Empty the shared cache and this process's copies: the next page is a cold one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    generations.recent.entries.clear()
+    navigation.entries.clear()
+
+
+@pytest.mark.parametrize("history", [0, 200])
+def test_the_day_schedule_runs_the_same_queries_cold_or_warm_whatever_the_history(
+    maya, option, history, django_assert_num_queries
+):
+    """Warm: the session, the user and the generations (once); not the permissions, the
+    roles, the therapist record or the options to book. Cold: those and the diary behind
+    the grid as well."""
+    add_history(maya, option, history)
+    staff = Browser()
+    staff.force_login(make_staff(MANAGER))
+    staff.get(SCHEDULE)  # the first page renews the session
+    forget_cached()
+    with django_assert_num_queries(SCHEDULE_COLD):
+        assert staff.get(SCHEDULE).status_code == 200
+    with django_assert_num_queries(SCHEDULE_WARM):
+        assert staff.get(SCHEDULE).status_code == 200
+
+
+def test_an_option_withdrawn_leaves_the_day_schedule_at_once(maya, option):
+    staff = Browser()
+    staff.force_login(make_staff(FRONT_DESK))
+    listed = f'<option value="{option.pk}"'
+    assert listed in staff.get(SCHEDULE).content.decode()
+    assert listed in staff.get(SCHEDULE).content.decode()  # from the cache
+    option.active = False
+    option.save()
+    assert listed not in staff.get(SCHEDULE).content.decode()
+
+
+def test_the_day_schedules_today_button_moves_at_midnight_without_a_change(maya):
+    staff = Browser()
+    with time_machine.travel(local(MONDAY, 23, 50), tick=False):
+        staff.force_login(make_staff(FRONT_DESK))
+        assert 'href="?date=2026-11-23">Today' in staff.get(SCHEDULE).content.decode()
+    with time_machine.travel(local(MONDAY + timedelta(days=1), 0, 10), tick=False):
+        assert 'href="?date=2026-11-24">Today' in staff.get(SCHEDULE).content.decode()
 
 
 # -- the booking time step --------------------------------------------------------------

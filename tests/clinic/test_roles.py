@@ -2,9 +2,12 @@
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
 
+from clinic.models import Therapist
 from clinic.roles import FRONT_DESK, MANAGER, ROLES, THERAPIST
+from tests.conftest import make_staff
 
 # Models the front desk may touch: people, places, the catalogue and the diary. Anything
 # else (health intake, notes, checklists, clearances, audit) is clinical and stays hidden.
@@ -76,3 +79,45 @@ def test_front_desk_is_refused_what_the_role_excludes(client, front_desk, url):
 def test_front_desk_can_open_the_client_list(client, front_desk):
     client.force_login(front_desk)
     assert client.get("/admin/clinic/client/").status_code == 200
+
+
+# --- Permissions and roles kept on the access generation (load_access) -------------------
+
+ACCESS_TESTS = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@ACCESS_TESTS
+def test_roles_permissions_and_therapist_records_reach_the_next_staff_page(client):
+    desk = make_staff(FRONT_DESK)
+    client.force_login(desk)
+    manager_role, desk_role = Group.objects.get(name=MANAGER), Group.objects.get(name=FRONT_DESK)
+    # Either permission lets the schedule be seen.
+    see_schedule = list(Permission.objects.filter(codename__in=["view_appointment", "change_appointment"]))
+    reports = reverse("admin:bookings_appointment_reports")
+    schedule = reverse("admin:bookings_appointment_schedule")
+    my_day = reverse("admin:bookings_appointment_my_day")  # sends non-therapists away
+    steps = [
+        (lambda: None, {reports: 403, schedule: 200, my_day: 302}),
+        (lambda: None, {reports: 403, schedule: 200, my_day: 302}),  # now from the cache
+        (lambda: Therapist.objects.create(user=desk, display_name="Desk and hands"), {my_day: 200}),
+        (lambda: desk.groups.add(manager_role), {reports: 200}),
+        (lambda: desk.groups.remove(manager_role), {reports: 403}),
+        (lambda: desk_role.permissions.remove(*see_schedule), {schedule: 403}),
+        (lambda: desk.user_permissions.add(*see_schedule), {schedule: 200}),
+        (lambda: desk.user_permissions.remove(*see_schedule), {schedule: 403}),
+        (lambda: desk_role.permissions.add(*see_schedule), {schedule: 200}),
+    ]
+    for change, expected in steps:
+        change()
+        assert {url: client.get(url).status_code for url in expected} == expected
+
+
+@ACCESS_TESTS
+def test_an_account_switched_off_is_refused_at_once_whatever_the_cache(client):
+    manager = make_staff(MANAGER)
+    client.force_login(manager)
+    reports = reverse("admin:bookings_appointment_reports")
+    assert client.get(reports).status_code == 200
+    manager.is_staff = False
+    manager.save()
+    assert client.get(reports).status_code == 302  # to the sign-in page
