@@ -166,9 +166,13 @@ def test_the_manager_report_counts_completed_plans_and_improved_clients(
 
 
 def test_the_client_page_charts_each_measure_and_links_the_plans(
-    client, client_person, working_therapist, option_60
+    client, client_person, working_therapist, option_60, time_machine
 ):
     plan = make_plan(client_person, working_therapist, option_60)
+    # During the first session the client is in the therapist's care (the charts are
+    # clinical), whatever the day the suite runs.
+    first = plan.plan_sessions.get(number=1).appointment
+    time_machine.move_to(first.starts_at + timedelta(minutes=5), tick=False)
     client.force_login(working_therapist.user)
     for number, pain in ((1, 8), (4, 5)):
         url = reverse("admin:bookings_treatmentplan_measure", args=[plan.pk, number, "nprs"])
