@@ -685,6 +685,56 @@ def cached_free_times(
     )
 
 
+class _SlotLists:
+    """Every slot of a cached `FreeTimes` value, built once per value in this process, with
+    where each local day's slots start and end in the list.
+
+    The booking pages read the same few values (a month, the next two weeks) on every
+    request; building their slots afresh each time (two datetimes per free time, a month
+    of every therapist's times) and grouping them by day cost more than the rest of the
+    page. A value never changes (a new diary generation is a new value), and
+    `FreeTimes.slots(now)` is the slice of `slots(None)` that `bounds(now)` gives, so
+    slicing a kept list answers the same."""
+
+    def __init__(self, size: int = 32) -> None:
+        self.kept = generations.Recent(size)
+
+    def _kept(self, free: FreeTimes) -> tuple[list[Slot], list[tuple[date, int, int]]]:
+        # Keyed on identity, with the value held so its id is not reused meanwhile.
+        key = str(id(free))
+        found = self.kept.get(key)
+        if found is not None and found[0] is free:
+            return found[1], found[2]
+        every = free.slots(None)
+        days: list[tuple[date, int, int]] = []
+        for index, slot in enumerate(every):  # ascending starts: each day's slots together
+            day = slot.start.date()
+            if days and days[-1][0] == day:
+                days[-1] = (day, days[-1][1], index + 1)
+            else:
+                days.append((day, index, index + 1))
+        self.kept.set(key, (free, every, days))
+        return every, days
+
+    def bookable(self, free: FreeTimes, now: datetime) -> list[Slot]:
+        every, _days = self._kept(free)
+        low, high = free.bounds(now)
+        return every[low:high]
+
+    def bookable_by_day(self, free: FreeTimes, now: datetime) -> list[tuple[date, list[Slot]]]:
+        """`bookable`, grouped by local date (days without space left out)."""
+        every, days = self._kept(free)
+        low, high = free.bounds(now)
+        return [
+            (day, every[max(first, low) : min(end, high)])
+            for day, first, end in days
+            if max(first, low) < min(end, high)
+        ]
+
+
+_slot_lists = _SlotLists()
+
+
 def bookable_slots(
     option: TreatmentOption,
     start_date: date,
@@ -694,8 +744,14 @@ def bookable_slots(
     *,
     one_per_time: bool = False,
 ) -> list[Slot]:
-    """`slots_available` (with `one_per_time` as `diary_slots` has it), from the cache."""
+    """`slots_available` (with `one_per_time` as `diary_slots` has it), from the cache,
+    the slots of each cached value built once in this process."""
     now = now or timezone.now()
-    return cached_free_times(
-        option, start_date, days, therapist, now=now, one_per_time=one_per_time
-    ).slots(now)
+    free = cached_free_times(option, start_date, days, therapist, now=now, one_per_time=one_per_time)
+    return _slot_lists.bookable(free, now)
+
+
+def slots_by_day(free: FreeTimes, now: datetime) -> list[tuple[date, list[Slot]]]:
+    """The slots of `free` (from `cached_free_times`) bookable at `now`, grouped by local
+    date (days without space left out); built once per value in this process."""
+    return _slot_lists.bookable_by_day(free, now)

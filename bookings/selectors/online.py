@@ -3,8 +3,6 @@ free times after a refusal, and a booking by its manage token."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,11 +16,12 @@ from bookings import rules
 from bookings.models import Appointment, BookingPolicy, OnlineBooking
 from bookings.selectors.availability import (
     Diary,
-    FreeTimes,
     Slot,
+    bookable_slots,
     cached_free_times,
     clinic_zone,
     slots_available,
+    slots_by_day,
 )
 from clinic.models import Client, Therapist
 from treatments.models import (
@@ -36,76 +35,6 @@ from treatments.screening import CatalogueEntry, Verdict, asked_at_booking, scre
 from treatments.selectors import answers_for_client, catalogue_current
 
 SEARCH_DAYS = 14
-
-
-class _SlotLists:
-    """Every slot of a cached `FreeTimes` value, built once per value in this process, with
-    where each local day's slots start and end in the list.
-
-    The booking pages read the same few values (a month, the next two weeks) on every
-    request; building their slots afresh each time (two datetimes per free time, a month
-    of every therapist's times) and grouping them by day cost more than the rest of the
-    page. A value never changes (a new diary generation is a new value), and
-    `FreeTimes.slots(now)` is the slice of `slots(None)` that `bounds(now)` gives, so
-    slicing a kept list answers the same."""
-
-    def __init__(self, size: int = 32) -> None:
-        self.size = size
-        self.lists: OrderedDict[int, tuple[FreeTimes, list[Slot], list[tuple[date, int, int]]]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def _kept(self, free: FreeTimes) -> tuple[list[Slot], list[tuple[date, int, int]]]:
-        with self.lock:
-            # Keyed on identity, with the value held so its id is not reused meanwhile.
-            found = self.lists.get(id(free))
-            if found is not None and found[0] is free:
-                self.lists.move_to_end(id(free))
-                return found[1], found[2]
-        every = free.slots(None)
-        days: list[tuple[date, int, int]] = []
-        for index, slot in enumerate(every):  # ascending starts: each day's slots together
-            day = slot.start.date()
-            if days and days[-1][0] == day:
-                days[-1] = (day, days[-1][1], index + 1)
-            else:
-                days.append((day, index, index + 1))
-        with self.lock:
-            self.lists[id(free)] = (free, every, days)
-            while len(self.lists) > self.size:
-                self.lists.popitem(last=False)
-        return every, days
-
-    def bookable(self, free: FreeTimes, now: datetime) -> list[Slot]:
-        every, _days = self._kept(free)
-        low, high = free.bounds(now)
-        return every[low:high]
-
-    def bookable_by_day(self, free: FreeTimes, now: datetime) -> list[tuple[date, list[Slot]]]:
-        """`bookable`, grouped by local date (days without space left out)."""
-        every, days = self._kept(free)
-        low, high = free.bounds(now)
-        return [
-            (day, every[max(first, low) : min(end, high)])
-            for day, first, end in days
-            if max(first, low) < min(end, high)
-        ]
-
-
-_slot_lists = _SlotLists()
-
-
-def bookable_slots(
-    option: TreatmentOption,
-    start_date: date,
-    days: int,
-    therapist: Therapist | None,
-    now: datetime,
-    *,
-    one_per_time: bool = False,
-) -> list[Slot]:
-    """`availability.bookable_slots`, with the slots of each cached value built once."""
-    free = cached_free_times(option, start_date, days, therapist, now=now, one_per_time=one_per_time)
-    return _slot_lists.bookable(free, now)
 
 
 @dataclass(frozen=True)
@@ -209,7 +138,7 @@ def slot_week(
     free = cached_free_times(
         option, start_date, days + SEARCH_DAYS, therapist, now=now, one_per_time=therapist is None
     )
-    found = _slot_lists.bookable_by_day(free, now)
+    found = slots_by_day(free, now)
     shown = [(day, slots) for day, slots in found if day <= last_day]
     later = next((day for day, _slots in found if day > last_day), None)
     if later is None:
